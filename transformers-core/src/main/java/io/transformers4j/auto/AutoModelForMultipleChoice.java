@@ -1,0 +1,18 @@
+package io.transformers4j.auto;
+
+import io.transformers4j.modeling.LoadOptions;
+import io.transformers4j.modeling.PreTrainedModel;
+import java.io.IOException;
+
+/** Python's {@code AutoModelForMultipleChoice}: a multiple choice head. */
+public final class AutoModelForMultipleChoice {
+    private AutoModelForMultipleChoice() {}
+
+    public static PreTrainedModel fromPretrained(String repoIdOrPath) throws IOException {
+        return fromPretrained(repoIdOrPath, LoadOptions.defaults());
+    }
+
+    public static PreTrainedModel fromPretrained(String repoIdOrPath, LoadOptions options) throws IOException {
+        return AutoModels.load(AutoTask.MULTIPLE_CHOICE, repoIdOrPath, options);
+    }
+}

@@ -1,0 +1,18 @@
+package io.transformers4j.auto;
+
+import io.transformers4j.modeling.LoadOptions;
+import io.transformers4j.modeling.PreTrainedModel;
+import java.io.IOException;
+
+/** Python's {@code AutoModelForSequenceClassification}: a sequence classification / regression head. */
+public final class AutoModelForSequenceClassification {
+    private AutoModelForSequenceClassification() {}
+
+    public static PreTrainedModel fromPretrained(String repoIdOrPath) throws IOException {
+        return fromPretrained(repoIdOrPath, LoadOptions.defaults());
+    }
+
+    public static PreTrainedModel fromPretrained(String repoIdOrPath, LoadOptions options) throws IOException {
+        return AutoModels.load(AutoTask.SEQUENCE_CLASSIFICATION, repoIdOrPath, options);
+    }
+}

@@ -1,0 +1,59 @@
+package io.transformers4j.torch;
+
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
+
+/**
+ * Per-thread set-up of the LibTorch engine. LibTorch keeps grad mode and the intra-op (OpenMP) thread count per
+ * thread, and DJL only configures the thread that started the engine: every entry point that runs a model calls
+ * {@link #ensureThreadReady()} first, so a model used from a worker pool behaves like one used from main.
+ */
+public final class Torch {
+
+    private static volatile int numThreads = defaultThreads();
+    private static final ThreadLocal<Integer> READY = new ThreadLocal<>();
+
+    private Torch() {}
+
+    private static int defaultThreads() {
+        String env = System.getenv("OMP_NUM_THREADS");
+        if (env != null && env.matches("\\d+") && Integer.parseInt(env) > 0) {
+            return Integer.parseInt(env);
+        }
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    /** Loads the engine (once) and turns grad mode off / sets the thread count on the calling thread. */
+    public static void ensureThreadReady() {
+        Integer done = READY.get();
+        if (done != null && done == numThreads) {
+            return;
+        }
+        if (System.getProperty("ai.djl.offline") == null) {
+            // The native LibTorch jar is on the classpath; never let DJL try to download one.
+            System.setProperty("ai.djl.offline", "true");
+        }
+        Engine.getEngine("PyTorch");
+        JniUtils.setGradMode(false);
+        JniUtils.setNumThreads(numThreads);
+        READY.set(numThreads);
+    }
+
+    /** The intra-op thread count applied to each thread that runs a model (default: OMP_NUM_THREADS or all cores). */
+    public static void setNumThreads(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("numThreads must be >= 1, got " + n);
+        }
+        numThreads = n;
+    }
+
+    public static int numThreads() {
+        return numThreads;
+    }
+
+    /** LibTorch's version as DJL reports it. */
+    public static String libtorchVersion() {
+        ensureThreadReady();
+        return Engine.getEngine("PyTorch").getVersion();
+    }
+}
