@@ -14,6 +14,14 @@ public interface ModelOutput extends AutoCloseable {
     /** The non-null tensors by Python attribute name; tuples flattened as {@code name.i}. */
     Map<String, NDArray> toMap();
 
+    /**
+     * The cache this forward returned for the next step ({@code past_key_values}), or null. Its type is the model's
+     * (legacy per-layer {key, value} list, or a Cache); pass it back unchanged.
+     */
+    default Object pastKeyValues() {
+        return null;
+    }
+
     @Override
     default void close() {
         for (NDArray a : toMap().values()) {

@@ -1,0 +1,90 @@
+package io.transformers4j.weights;
+
+import ai.djl.ndarray.NDArray;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.transformers4j.torch.TorchOps;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes tensors in the safetensors format, the way Python's {@code safetensors.torch.save_file} does: the header
+ * padded with spaces to a multiple of 8 bytes, {@code __metadata__} first, data in header order. The file is
+ * written under a temporary name and moved into place, so a failure leaves no partial file.
+ */
+public final class SafetensorsWriter {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private SafetensorsWriter() {}
+
+    public static void write(Path file, Map<String, NDArray> tensors, Map<String, String> metadata) throws IOException {
+        List<String> names = new ArrayList<>(tensors.keySet());
+        List<DType> dtypes = new ArrayList<>();
+        ObjectNode header = JSON.createObjectNode();
+        if (metadata != null && !metadata.isEmpty()) {
+            ObjectNode meta = header.putObject("__metadata__");
+            metadata.forEach(meta::put);
+        }
+        long offset = 0;
+        for (String name : names) {
+            NDArray a = tensors.get(name);
+            DType dt = TorchOps.dtypeOf(a);
+            dtypes.add(dt);
+            long[] shape = a.getShape().getShape();
+            long bytes = a.getShape().size() * dt.byteSize();
+            ObjectNode e = header.putObject(name);
+            e.put("dtype", dt.safetensorsName());
+            ArrayNode s = e.putArray("shape");
+            for (long d : shape) {
+                s.add(d);
+            }
+            ArrayNode off = e.putArray("data_offsets");
+            off.add(offset);
+            off.add(offset + bytes);
+            offset += bytes;
+        }
+        byte[] h = JSON.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
+        int padded = (h.length + 7) / 8 * 8;
+        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+        head.putLong(padded).put(h);
+        while (head.hasRemaining()) {
+            head.put((byte) ' ');
+        }
+        head.flip();
+
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                writeFully(ch, head);
+                for (int i = 0; i < names.size(); i++) {
+                    NDArray a = tensors.get(names.get(i));
+                    ByteBuffer data = TorchOps.toByteBuffer(a).order(ByteOrder.LITTLE_ENDIAN);
+                    writeFully(ch, data);
+                }
+                ch.force(true);
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            ch.write(b);
+        }
+    }
+}
