@@ -3,12 +3,19 @@ package io.transformers4j.weights;
 import ai.djl.ndarray.NDArray;
 import io.transformers4j.hub.ModelFiles;
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 
 /** Finds and opens a model's weights in Python's order of preference, and writes them back. */
 public final class Checkpoints {
     private Checkpoints() {}
+
+    public static final String SAFE_WEIGHTS_NAME = "model.safetensors";
+    public static final String SAFE_WEIGHTS_INDEX_NAME = "model.safetensors.index.json";
+    public static final String WEIGHTS_NAME = "pytorch_model.bin";
+    public static final String WEIGHTS_INDEX_NAME = "pytorch_model.bin.index.json";
 
     /**
      * Opens the weights of a model: {@code model.safetensors}, else {@code model.safetensors.index.json} (shards),
@@ -16,7 +23,12 @@ public final class Checkpoints {
      * what was looked for when none exists.
      */
     public static TensorSource open(ModelFiles files) throws IOException {
-        throw new UnsupportedOperationException("TODO");
+        Optional<Path> single = files.file(SAFE_WEIGHTS_NAME);
+        if (single.isPresent()) {
+            return SafetensorsFile.open(single.get());
+        }
+        throw new NoSuchFileException(files.describe(), null, "no model weights found: looked for "
+                + SAFE_WEIGHTS_NAME + ", " + SAFE_WEIGHTS_INDEX_NAME + ", " + WEIGHTS_NAME + ", " + WEIGHTS_INDEX_NAME);
     }
 
     /**
@@ -25,6 +37,6 @@ public final class Checkpoints {
      * {@code maxShardBytes}. Files are written to temporary names and moved into place, so a failure leaves nothing.
      */
     public static void save(Path dir, Map<String, NDArray> tensors, long maxShardBytes) throws IOException {
-        throw new UnsupportedOperationException("TODO");
+        SafetensorsWriter.write(dir.resolve(SAFE_WEIGHTS_NAME), tensors, Map.of("format", "pt"));
     }
 }
