@@ -529,19 +529,4 @@ public final class TorchOps {
         }
         return sb.toString();
     }
-
-    /** Zero-copy tensor over {@code buffer} (kept referenced while the tensor lives). */
-    public static NDArray fromBlob(java.nio.ByteBuffer buffer, long[] shape, DType dtype, ai.djl.ndarray.NDManager manager) {
-        throw new UnsupportedOperationException("fromBlob of " + dtype + " needs the LibTorch bridge");
-    }
-
-    /** The tensor's dtype, asked of LibTorch (safe for bf16). */
-    public static DType dtypeOf(NDArray x) {
-        return DType.fromDjl(x.getDataType());
-    }
-
-    /** Contiguous little-endian bytes of {@code x} (works for bf16 through the bridge). */
-    public static java.nio.ByteBuffer toByteBuffer(NDArray x) {
-        return x.toByteBuffer();
-    }
 }
