@@ -18,6 +18,8 @@ public final class ParityRunner {
     public static List<CaseRunner> runners() {
         List<CaseRunner> r = new ArrayList<>();
         r.add(new ModelForwardRunner());
+        r.add(new TokenizerRunner());
+        r.add(new ChatTemplateRunner());
         return r;
     }
 
