@@ -66,8 +66,15 @@ public class BertTokenizer extends HfBackedTokenizer {
             }
         }
         boolean strip = stripAccents != null ? stripAccents : doLowerCase;
-        return SlowConverters.wordPiece(vocab, added.entrySet(), unkToken(), doBasicTokenize, doLowerCase, strip,
-                tokenizeChineseChars);
+        ObjectNode json = SlowConverters.wordPiece(vocab, added.entrySet(), unkToken(), doBasicTokenize, doLowerCase,
+                strip, tokenizeChineseChars);
+        if (clsToken() != null && sepToken() != null) {
+            // Used only when Python loads the saved file: the Java layer adds special tokens itself.
+            json.set("post_processor", SlowConverters.templateProcessing(
+                    Map.of(clsToken(), clsTokenId(), sepToken(), sepTokenId()), List.of(clsToken()),
+                    List.of(sepToken()), List.of(sepToken()), false));
+        }
+        return json;
     }
 
     @Override

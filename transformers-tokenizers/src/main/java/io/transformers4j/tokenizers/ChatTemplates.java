@@ -82,10 +82,12 @@ public final class ChatTemplates {
     }
 
     private static final ThreadLocal<String> RAISED = new ThreadLocal<>();
-    private static final Jinjava JINJA = newEngine();
+    private static final Jinjava JINJA = newEngine(true);
+    /** Same engine without trimming: jinjava counts lines after trimming, so errors are located with this one. */
+    private static final Jinjava JINJA_LINES = newEngine(false);
 
-    private static Jinjava newEngine() {
-        JinjavaConfig cfg = JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true).build();
+    private static Jinjava newEngine(boolean trim) {
+        JinjavaConfig cfg = JinjavaConfig.newBuilder().withTrimBlocks(trim).withLstripBlocks(trim).build();
         Jinjava j = new Jinjava(cfg);
         j.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception", ChatTemplates.class,
                 "raiseException", String.class));
@@ -165,11 +167,26 @@ public final class ChatTemplates {
         }
         for (TemplateError e : r.getErrors()) {
             if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
-                throw new TemplateException("Invalid chat template at line " + e.getLineno() + ": " + e.getMessage(),
-                        e.getLineno());
+                int line = trueLine(template, context, e);
+                RAISED.remove();
+                throw new TemplateException("Invalid chat template at line " + line + ": " + e.getMessage(), line);
             }
         }
         return r.getOutput();
+    }
+
+    private static int trueLine(String template, Map<String, ?> context, TemplateError first) {
+        try {
+            RenderResult r = JINJA_LINES.renderForResult(template, new HashMap<>(context));
+            for (TemplateError e : r.getErrors()) {
+                if (e.getSeverity() == TemplateError.ErrorType.FATAL && e.getReason() == first.getReason()) {
+                    return e.getLineno();
+                }
+            }
+        } catch (RuntimeException ignored) {
+            // fall back to jinjava's own count
+        }
+        return first.getLineno();
     }
 
     private static int lineOf(RenderResult r, String what) {

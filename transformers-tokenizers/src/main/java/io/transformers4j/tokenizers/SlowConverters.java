@@ -135,6 +135,50 @@ final class SlowConverters {
         return model;
     }
 
+    /**
+     * A TemplateProcessing post-processor (what Python's converters attach, so the saved tokenizer.json adds special
+     * tokens when Python loads it as a fast tokenizer). {@code prefix}/{@code suffix} wrap each sequence;
+     * {@code pairSeparator} goes between A and B; type ids are 0 for A's part, 1 for B's.
+     */
+    static ObjectNode templateProcessing(Map<String, Long> tokens, List<String> prefix, List<String> middle,
+            List<String> suffix, boolean pairRepeatsPrefix) {
+        ObjectNode pp = F.objectNode();
+        pp.put("type", "TemplateProcessing");
+        ArrayNode single = pp.putArray("single");
+        ArrayNode pair = pp.putArray("pair");
+        prefix.forEach(t -> special(single, t, 0));
+        sequence(single, "A", 0);
+        suffix.forEach(t -> special(single, t, 0));
+        prefix.forEach(t -> special(pair, t, 0));
+        sequence(pair, "A", 0);
+        middle.forEach(t -> special(pair, t, 0));
+        if (pairRepeatsPrefix) {
+            prefix.forEach(t -> special(pair, t, 1));
+        }
+        sequence(pair, "B", 1);
+        suffix.forEach(t -> special(pair, t, 1));
+        ObjectNode st = pp.putObject("special_tokens");
+        tokens.forEach((t, id) -> {
+            ObjectNode o = st.putObject(t);
+            o.put("id", t);
+            o.putArray("ids").add(id);
+            o.putArray("tokens").add(t);
+        });
+        return pp;
+    }
+
+    private static void special(ArrayNode a, String token, int typeId) {
+        ObjectNode o = a.addObject().putObject("SpecialToken");
+        o.put("id", token);
+        o.put("type_id", typeId);
+    }
+
+    private static void sequence(ArrayNode a, String id, int typeId) {
+        ObjectNode o = a.addObject().putObject("Sequence");
+        o.put("id", id);
+        o.put("type_id", typeId);
+    }
+
     // ------------------------------------------------------------------------------------------------ file readers
 
     /** Python's {@code load_vocab} for vocab.txt: one token a line, id = line number (a later duplicate wins). */

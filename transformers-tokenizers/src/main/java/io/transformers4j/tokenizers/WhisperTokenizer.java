@@ -44,6 +44,25 @@ public class WhisperTokenizer extends GPT2Tokenizer {
         predictTimestamps = config.path("predict_timestamps").asBoolean(false);
     }
 
+    /** Like WhisperTokenizerFast's post-processor: the current prefix tokens and eos around the text. */
+    @Override
+    ObjectNode buildTokenizerJson() {
+        ObjectNode json = super.buildTokenizerJson();
+        if (eosToken() != null) {
+            Map<String, Long> ids = new LinkedHashMap<>();
+            List<String> prefix = new ArrayList<>();
+            for (long id : prefixTokens()) {
+                String t = convertIdsToTokens(id);
+                prefix.add(t);
+                ids.put(t, id);
+            }
+            ids.put(eosToken(), eosTokenId());
+            json.set("post_processor", SlowConverters.templateProcessing(ids, prefix, List.of(),
+                    List.of(eosToken()), false));
+        }
+        return json;
+    }
+
     /** Python's {@code set_prefix_tokens}: null keeps the current value. */
     public void setPrefixTokens(String language, String task, Boolean predictTimestamps) {
         if (language != null) {
