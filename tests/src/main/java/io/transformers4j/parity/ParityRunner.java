@@ -19,6 +19,8 @@ public final class ParityRunner {
         List<CaseRunner> r = new ArrayList<>();
         r.add(new ModelForwardRunner());
         r.add(new PerplexityRunner());
+        r.add(new TokenizerRunner());
+        r.add(new ChatTemplateRunner());
         return r;
     }
 
