@@ -18,6 +18,9 @@ public final class ParityRunner {
     public static List<CaseRunner> runners() {
         List<CaseRunner> r = new ArrayList<>();
         r.add(new ModelForwardRunner());
+        r.add(new LogitsProcessorRunner());
+        r.add(new StoppingCriteriaRunner());
+        r.add(new ConstraintRunner());
         return r;
     }
 
