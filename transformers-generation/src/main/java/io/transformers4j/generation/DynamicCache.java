@@ -41,7 +41,7 @@ public class DynamicCache extends Cache {
     public KeyValue update(NDArray keyStates, NDArray valueStates, int layerIdx, CacheKwargs cacheKwargs) {
         checkOpen();
         if (layerIdx == 0) {
-            seenTokens += (int) keyStates.getShape().get(-2);
+            seenTokens += (int) GenUtil.dim(keyStates, -2);
         }
         if (keyCache.size() <= layerIdx) {
             if (keyCache.size() != layerIdx) {
@@ -53,8 +53,8 @@ public class DynamicCache extends Cache {
         } else {
             NDArray k = keyCache.get(layerIdx);
             NDArray v = valueCache.get(layerIdx);
-            keyCache.set(layerIdx, own(k.concat(keyStates, -2)));
-            valueCache.set(layerIdx, own(v.concat(valueStates, -2)));
+            keyCache.set(layerIdx, own(k.concat(keyStates, 2)));
+            valueCache.set(layerIdx, own(v.concat(valueStates, 2)));
             k.close();
             v.close();
         }
@@ -66,7 +66,7 @@ public class DynamicCache extends Cache {
         if (keyCache.size() <= layerIdx) {
             return 0;
         }
-        return (int) keyCache.get(layerIdx).getShape().get(-2);
+        return (int) GenUtil.dim(keyCache.get(layerIdx), -2);
     }
 
     @Override

@@ -43,6 +43,12 @@ final class GenUtil {
         return (int) shape[shape.length - 1];
     }
 
+    /** The size of {@code axis} (negative counts from the end, as in Python). */
+    static long dim(NDArray x, int axis) {
+        int n = x.getShape().dimension();
+        return x.getShape().get(axis < 0 ? axis + n : axis);
+    }
+
     static int batch(NDArray x) {
         return (int) x.getShape().get(0);
     }

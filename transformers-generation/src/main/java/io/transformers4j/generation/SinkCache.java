@@ -48,10 +48,10 @@ public final class SinkCache extends Cache {
     }
 
     static NDArray rotateHalf(NDArray x) {
-        long d = x.getShape().get(-1);
+        long d = GenUtil.dim(x, -1);
         NDArray x1 = x.get(new NDIndex("..., :{}", d / 2));
         NDArray x2 = x.get(new NDIndex("..., {}:", d / 2));
-        return x2.neg().concat(x1, -1);
+        return x2.neg().concat(x1, x.getShape().dimension() - 1);
     }
 
     static NDArray applyKeyRotaryPosEmb(NDArray keys, NDArray cos, NDArray sin) {
@@ -83,7 +83,7 @@ public final class SinkCache extends Cache {
         checkOpen();
         CacheKwargs kwargs = kw == null ? CacheKwargs.NONE : kw;
         boolean usingRope = kwargs.cos() != null && kwargs.sin() != null;
-        int n = (int) keyStates.getShape().get(-2);
+        int n = (int) GenUtil.dim(keyStates, -2);
         if (layerIdx == 0) {
             seenTokens += n;
         }
@@ -93,8 +93,8 @@ public final class SinkCache extends Cache {
         } else if (n + getSeqLength(layerIdx) < windowLength) {
             NDArray k = keyCache.get(layerIdx);
             NDArray v = valueCache.get(layerIdx);
-            keyCache.set(layerIdx, own(k.concat(keyStates, -2)));
-            valueCache.set(layerIdx, own(v.concat(valueStates, -2)));
+            keyCache.set(layerIdx, own(k.concat(keyStates, 2)));
+            valueCache.set(layerIdx, own(v.concat(valueStates, 2)));
             k.close();
             v.close();
         } else {
@@ -109,7 +109,7 @@ public final class SinkCache extends Cache {
         try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
             NDArray k = keyCache.get(layerIdx);
             NDArray v = valueCache.get(layerIdx);
-            long cached = k.getShape().get(-2);
+            long cached = GenUtil.dim(k, -2);
             // [:, :, -window_length + num_sink_tokens + n:]
             long keepFrom = Math.max(0, cached - windowLength + numSinkTokens + n);
             NDArray keysToKeep = k.get(new NDIndex(":, :, {}:", keepFrom));
@@ -121,16 +121,16 @@ public final class SinkCache extends Cache {
                 if (partial != null) {
                     NDArray rot = keysToKeep.get(new NDIndex("..., :{}", partial));
                     NDArray pass = keysToKeep.get(new NDIndex("..., {}:", partial));
-                    keysToKeep = applyKeyRotaryPosEmb(rot, re[0], re[1]).concat(pass, -1);
+                    keysToKeep = applyKeyRotaryPosEmb(rot, re[0], re[1]).concat(pass, pass.getShape().dimension() - 1);
                 } else {
                     keysToKeep = applyKeyRotaryPosEmb(keysToKeep, re[0], re[1]);
                 }
             }
             NDArray sinkKeys = k.get(new NDIndex(":, :, :{}", numSinkTokens));
-            NDArray newK = sinkKeys.concat(keysToKeep, -2).concat(keyStates, -2);
+            NDArray newK = sinkKeys.concat(keysToKeep, 2).concat(keyStates, 2);
             NDArray sinkValues = v.get(new NDIndex(":, :, :{}", numSinkTokens));
             NDArray valuesToKeep = v.get(new NDIndex(":, :, {}:", keepFrom));
-            NDArray newV = sinkValues.concat(valuesToKeep, -2).concat(valueStates, -2);
+            NDArray newV = sinkValues.concat(valuesToKeep, 2).concat(valueStates, 2);
             keyCache.set(layerIdx, own(newK));
             valueCache.set(layerIdx, own(newV));
             k.close();
@@ -143,7 +143,7 @@ public final class SinkCache extends Cache {
         if (keyCache.size() <= layerIdx) {
             return 0;
         }
-        return (int) keyCache.get(layerIdx).getShape().get(-2);
+        return (int) GenUtil.dim(keyCache.get(layerIdx), -2);
     }
 
     @Override

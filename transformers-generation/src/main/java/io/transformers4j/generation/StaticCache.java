@@ -99,7 +99,7 @@ public final class StaticCache extends Cache {
         }
         int l = layer(layerIdx);
         long[] pos = cacheKwargs.cachePosition().toType(DataType.INT64, false).toLongArray();
-        long n = keyStates.getShape().get(-2);
+        long n = GenUtil.dim(keyStates, -2);
         if (pos.length != n) {
             throw new IllegalArgumentException("StaticCache: " + pos.length + " cache positions for " + n
                     + " new key states");
