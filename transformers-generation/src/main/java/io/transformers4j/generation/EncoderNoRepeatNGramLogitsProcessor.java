@@ -47,4 +47,10 @@ public final class EncoderNoRepeatNGramLogitsProcessor implements LogitsProcesso
         NGrams.ban(s, v, banned);
         return GenUtil.like(scores, s);
     }
+
+    /** Python modifies the scores it receives. */
+    @Override
+    public boolean inPlaceInPython() {
+        return true;
+    }
 }

@@ -28,4 +28,10 @@ public final class EncoderRepetitionPenaltyLogitsProcessor implements LogitsProc
     public NDArray process(NDArray inputIds, NDArray scores) {
         return RepetitionPenaltyLogitsProcessor.apply(encoderInputIds, scores, (float) penalty);
     }
+
+    /** Python modifies the scores it receives. */
+    @Override
+    public boolean inPlaceInPython() {
+        return true;
+    }
 }

@@ -41,4 +41,10 @@ public final class ExponentialDecayLengthPenalty implements LogitsProcessor {
         }
         return GenUtil.like(scores, s);
     }
+
+    /** Python modifies the scores it receives. */
+    @Override
+    public boolean inPlaceInPython() {
+        return true;
+    }
 }

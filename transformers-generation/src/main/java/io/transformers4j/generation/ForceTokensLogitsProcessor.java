@@ -48,4 +48,10 @@ public final class ForceTokensLogitsProcessor implements LogitsProcessor {
         }
         return ForcedBOSTokenLogitsProcessor.forceOnly(scores, new int[] {token});
     }
+
+    /** Python modifies the scores it receives. */
+    @Override
+    public boolean inPlaceInPython() {
+        return true;
+    }
 }

@@ -32,4 +32,10 @@ public final class ForcedBOSTokenLogitsProcessor implements LogitsProcessor {
         }
         return GenUtil.like(scores, s);
     }
+
+    /** Python modifies the scores it receives. */
+    @Override
+    public boolean inPlaceInPython() {
+        return true;
+    }
 }

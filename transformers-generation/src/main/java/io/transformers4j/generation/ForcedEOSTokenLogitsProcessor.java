@@ -27,4 +27,10 @@ public final class ForcedEOSTokenLogitsProcessor implements LogitsProcessor {
         }
         return ForcedBOSTokenLogitsProcessor.forceOnly(scores, eosTokenId);
     }
+
+    /** Python modifies the scores it receives. */
+    @Override
+    public boolean inPlaceInPython() {
+        return true;
+    }
 }

@@ -79,4 +79,10 @@ public final class HammingDiversityLogitsProcessor implements LogitsProcessor {
     static List<String> requiredArguments() {
         return List.of("current_tokens", "beam_group_idx");
     }
+
+    /** Python modifies the scores it receives. */
+    @Override
+    public boolean inPlaceInPython() {
+        return true;
+    }
 }

@@ -22,4 +22,10 @@ public final class InfNanRemoveLogitsProcessor implements LogitsProcessor {
         }
         return GenUtil.like(scores, s);
     }
+
+    /** Python modifies the scores it receives. */
+    @Override
+    public boolean inPlaceInPython() {
+        return true;
+    }
 }

@@ -22,4 +22,14 @@ public interface LogitsProcessor {
     default NDArray process(NDArray inputIds, NDArray scores, Map<String, Object> kwargs) {
         return process(inputIds, scores);
     }
+
+    /**
+     * Whether Python's version writes into the {@code scores} tensor it receives (e.g. {@code scores[:, eos] = -inf}
+     * or {@code scatter_}) instead of returning a new tensor. Python 4.39 stores the raw logits of a step
+     * ({@code output_logits}) after such processors ran on them; see
+     * {@link LogitsProcessorList#processTrackingPythonAliasing}.
+     */
+    default boolean inPlaceInPython() {
+        return false;
+    }
 }

@@ -43,4 +43,10 @@ public final class MinLengthLogitsProcessor implements LogitsProcessor {
         }
         return scores;
     }
+
+    /** Python modifies the scores it receives. */
+    @Override
+    public boolean inPlaceInPython() {
+        return true;
+    }
 }

@@ -47,4 +47,10 @@ public final class MinNewTokensLengthLogitsProcessor implements LogitsProcessor 
         }
         return scores;
     }
+
+    /** Python modifies the scores it receives. */
+    @Override
+    public boolean inPlaceInPython() {
+        return true;
+    }
 }

@@ -27,4 +27,10 @@ public final class NoRepeatNGramLogitsProcessor implements LogitsProcessor {
         NGrams.ban(s, v, banned);
         return GenUtil.like(scores, s);
     }
+
+    /** Python modifies the scores it receives. */
+    @Override
+    public boolean inPlaceInPython() {
+        return true;
+    }
 }

@@ -39,4 +39,10 @@ public final class RepetitionPenaltyLogitsProcessor implements LogitsProcessor {
         }
         return GenUtil.like(scores, out);
     }
+
+    /** Python modifies the scores it receives. */
+    @Override
+    public boolean inPlaceInPython() {
+        return true;
+    }
 }

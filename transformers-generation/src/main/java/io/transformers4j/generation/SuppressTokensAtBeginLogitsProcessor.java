@@ -29,4 +29,10 @@ public final class SuppressTokensAtBeginLogitsProcessor implements LogitsProcess
         }
         return scores;
     }
+
+    /** Python modifies the scores it receives. */
+    @Override
+    public boolean inPlaceInPython() {
+        return true;
+    }
 }

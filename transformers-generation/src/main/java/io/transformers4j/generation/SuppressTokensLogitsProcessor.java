@@ -15,4 +15,10 @@ public final class SuppressTokensLogitsProcessor implements LogitsProcessor {
     public NDArray process(NDArray inputIds, NDArray scores) {
         return GenUtil.fillColumns(scores, suppressTokens, Float.NEGATIVE_INFINITY);
     }
+
+    /** Python modifies the scores it receives. */
+    @Override
+    public boolean inPlaceInPython() {
+        return true;
+    }
 }

@@ -145,4 +145,10 @@ public final class WhisperTimeStampLogitsProcessor implements LogitsProcessor {
             s[row * v + j] = Float.NEGATIVE_INFINITY;
         }
     }
+
+    /** Python modifies the scores it receives. */
+    @Override
+    public boolean inPlaceInPython() {
+        return true;
+    }
 }

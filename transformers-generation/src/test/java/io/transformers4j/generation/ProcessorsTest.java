@@ -96,6 +96,23 @@ class ProcessorsTest {
     }
 
     @Test
+    void tracksWhatPythonsInPlaceProcessorsLeaveInTheRawLogits() {
+        NDArray ids = m.create(new long[] {1, 2}, new Shape(1, 2));
+        NDArray scores = m.create(new float[] {1, 2, 3, 4}, new Shape(1, 4));
+        LogitsProcessorList list = LogitsProcessorList.of(new MinLengthLogitsProcessor(5, 3),
+                new TemperatureLogitsWarper(2.0), new SuppressTokensLogitsProcessor(List.of(0)));
+        LogitsProcessorList.TrackedResult r = list.processTrackingPythonAliasing(ids, scores, Map.of());
+        float ninf = Float.NEGATIVE_INFINITY;
+        assertArrayEquals(new float[] {ninf, 1, 1.5f, ninf}, r.scores().toFloatArray());
+        // Python: min-length wrote -inf into the logits; temperature made a new tensor, so later edits miss them.
+        assertArrayEquals(new float[] {1, 2, 3, ninf}, r.pythonInputAfterCall().toFloatArray());
+        assertArrayEquals(new float[] {1, 2, 3, 4}, scores.toFloatArray());
+        LogitsProcessorList.TrackedResult none = LogitsProcessorList.of(new TemperatureLogitsWarper(2.0))
+                .processTrackingPythonAliasing(ids, scores, Map.of());
+        assertSame(scores, none.pythonInputAfterCall());
+    }
+
+    @Test
     void logitsProcessorOrderIsPythons() {
         GenerationConfig c = GenerationConfig.builder().repetitionPenalty(1.2).encoderRepetitionPenalty(1.1)
                 .noRepeatNgramSize(2).encoderNoRepeatNgramSize(2).badWordsIds(List.of(List.of(3))).minLength(5)
