@@ -254,6 +254,31 @@ class ProcessorsTest {
     }
 
     @Test
+    void unbatchedGuidanceUsesTheModelsUnconditionalBranch() {
+        float[] uncondRow = {0.5f, 0.1f, -0.3f};
+        List<long[]> seen = new ArrayList<>();
+        UnbatchedClassifierFreeGuidanceLogitsProcessor.Model model = (ids, mask, useCache, past) -> {
+            seen.add(ids.toLongArray());
+            assertEquals(ids.getShape(), mask.getShape());
+            NDArray logits = m.create(uncondRow, new Shape(1, 1, 3));
+            return new UnbatchedClassifierFreeGuidanceLogitsProcessor.Output(logits, "past" + seen.size());
+        };
+        UnbatchedClassifierFreeGuidanceLogitsProcessor p =
+                new UnbatchedClassifierFreeGuidanceLogitsProcessor(1.5, model, null, null, true);
+        NDArray ids = m.create(new long[] {4, 7}, new Shape(1, 2));
+        NDArray scores = m.create(new float[] {1f, 2f, 0f}, new Shape(1, 3));
+        float[] out = p.process(ids, scores).toFloatArray();
+        float[] cond = scores.logSoftmax(-1).toFloatArray();
+        float[] uncond = m.create(uncondRow).logSoftmax(0).toFloatArray();
+        for (int i = 0; i < 3; i++) {
+            assertEquals((cond[i] - uncond[i]) * 1.5f + uncond[i], out[i], 1e-6);
+        }
+        assertArrayEquals(new long[] {7}, seen.get(0), "first pass: the prompt's last token");
+        p.process(m.create(new long[] {4, 7, 9}, new Shape(1, 3)), scores);
+        assertArrayEquals(new long[] {9}, seen.get(1), "with the cache: only the new token");
+    }
+
+    @Test
     void topKTopPFiltering() {
         NDArray scores = m.create(new float[] {1, 2, 3, 4, 5, 6}, new Shape(1, 6));
         NDArray out = GenerationProcessors.topKTopPFiltering(scores, 3, 1.0);
