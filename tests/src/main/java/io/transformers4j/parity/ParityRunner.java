@@ -21,6 +21,9 @@ public final class ParityRunner {
         r.add(new PerplexityRunner());
         r.add(new TokenizerRunner());
         r.add(new ChatTemplateRunner());
+        r.add(new LogitsProcessorRunner());
+        r.add(new StoppingCriteriaRunner());
+        r.add(new ConstraintRunner());
         return r;
     }
 
