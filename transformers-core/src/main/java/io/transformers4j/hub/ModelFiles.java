@@ -30,6 +30,12 @@ public interface ModelFiles {
         if (Files.isDirectory(p)) {
             return local(p);
         }
+        try {
+            HubClient.validateRepoId(repoIdOrPath);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("'" + repoIdOrPath + "' is neither a local folder nor a hub repo id: "
+                    + e.getMessage(), e);
+        }
         return HubClient.create(options).repo(repoIdOrPath);
     }
 
