@@ -10,8 +10,7 @@ import io.transformers4j.modeling.LoadOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -143,7 +142,7 @@ public final class DefaultModel {
         return true;
     }
 
-    private static void moveIntoPlace(Path tmp, Path target, Path repo) throws IOException {
+    static void moveIntoPlace(Path tmp, Path target, Path repo) throws IOException {
         if (Files.exists(target) && !isComplete(target)) {
             // A damaged snapshot (files deleted by hand): set it aside, then take its place.
             Path aside = repo.resolve(".damaged-" + System.nanoTime());
@@ -156,8 +155,12 @@ public final class DefaultModel {
         }
         try {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
-            // Another thread or process installed it while we were building: theirs is as good as ours.
+        } catch (FileSystemException e) {
+            // rename(2) onto a non-empty folder fails (Linux reports a plain FileSystemException, "Directory not
+            // empty"): another thread or process installed it while we were building, and theirs is as good as ours.
+            if (!isComplete(target)) {
+                throw e;
+            }
         }
     }
 
