@@ -18,6 +18,7 @@ public final class ParityRunner {
     public static List<CaseRunner> runners() {
         List<CaseRunner> r = new ArrayList<>();
         r.add(new ModelForwardRunner());
+        r.add(new PerplexityRunner());
         return r;
     }
 

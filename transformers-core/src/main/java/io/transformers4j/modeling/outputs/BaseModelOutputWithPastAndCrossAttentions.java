@@ -1,0 +1,23 @@
+package io.transformers4j.modeling.outputs;
+
+import ai.djl.ndarray.NDArray;
+import io.transformers4j.modeling.ModelOutput;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Python's {@code BaseModelOutputWithPastAndCrossAttentions}: a decoder-capable base model's output. */
+public record BaseModelOutputWithPastAndCrossAttentions(NDArray lastHiddenState, List<NDArray[]> pastKeyValues, List<NDArray> hiddenStates,
+        List<NDArray> attentions, List<NDArray> crossAttentions) implements ModelOutput {
+
+    @Override
+    public Map<String, NDArray> toMap() {
+        Map<String, NDArray> m = new LinkedHashMap<>();
+        ModelOutput.put(m, "last_hidden_state", lastHiddenState);
+        Outputs.putCache(m, pastKeyValues);
+        ModelOutput.putAll(m, "hidden_states", hiddenStates);
+        ModelOutput.putAll(m, "attentions", attentions);
+        ModelOutput.putAll(m, "cross_attentions", crossAttentions);
+        return m;
+    }
+}
