@@ -8,10 +8,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.transformers4j.auto.AutoModel;
 import io.transformers4j.hub.ModelFiles;
 import io.transformers4j.modeling.LoadOptions;
+import io.transformers4j.models.bert.BertModel;
 import io.transformers4j.modeling.ModelInputs;
 import io.transformers4j.modeling.ModelOutput;
 import io.transformers4j.modeling.PreTrainedModel;
 import io.transformers4j.torch.Torch;
+import io.transformers4j.weights.Checkpoints;
+import io.transformers4j.weights.SafetensorsFile;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -129,7 +132,7 @@ public final class SentenceTransformer implements AutoCloseable {
         files.file("tokenizer.json"); // fetch it next to the other files when this is a hub repo
         SentenceTokenizer tok = SentenceTokenizer.load(files.folder(), maxSeqLength);
         try {
-            PreTrainedModel model = AutoModel.fromPretrained(repoIdOrPath, options);
+            PreTrainedModel model = loadTransformer(repoIdOrPath, options, files, modelConfig);
             int modes = (pooling.cls() ? 1 : 0) + (pooling.max() ? 1 : 0) + (pooling.mean() ? 1 : 0)
                     + (pooling.meanSqrtLen() ? 1 : 0);
             int dimension = (pooling.dimension() > 0 ? pooling.dimension() : hidden) * modes;
@@ -138,6 +141,28 @@ public final class SentenceTransformer implements AutoCloseable {
             tok.close();
             throw e;
         }
+    }
+
+    /**
+     * The Transformer module. A BERT checkpoint without pooler weights (ONNX imports such as the default model: the
+     * export drops the unused pooler) loads as {@code BertModel(add_pooling_layer=False)} instead of getting a
+     * randomly initialised pooler and a missing-keys warning; sentence embeddings never use the pooler.
+     */
+    private static PreTrainedModel loadTransformer(String repoIdOrPath, LoadOptions options, ModelFiles files,
+            JsonNode modelConfig) throws IOException {
+        if (modelConfig.path("model_type").asText().equals("bert")) {
+            Optional<Path> weights = files.file(Checkpoints.SAFE_WEIGHTS_NAME);
+            if (weights.isPresent()) {
+                boolean hasPooler;
+                try (SafetensorsFile f = SafetensorsFile.open(weights.get())) {
+                    hasPooler = f.keys().contains("pooler.dense.weight") || f.keys().contains("bert.pooler.dense.weight");
+                }
+                if (!hasPooler) {
+                    return BertModel.fromPretrained(repoIdOrPath, options, false);
+                }
+            }
+        }
+        return AutoModel.fromPretrained(repoIdOrPath, options);
     }
 
     /** The embedding of each sentence, in input order, batched by {@link #DEFAULT_BATCH_SIZE}. */
