@@ -96,7 +96,8 @@ public final class AttentionMasks {
         if (s.dimension() != 2) {
             throw new IllegalArgumentException("attention_mask must be (batch, seq), got shape " + s);
         }
-        NDArray drop = mask.eq(0).reshape(s.get(0), 1, 1, s.get(1))
+        // Python fills where 1 - mask != 0: anything but 1 is masked
+        NDArray drop = mask.toType(dtype, false).neq(1f).reshape(s.get(0), 1, 1, s.get(1))
                 .broadcast(new Shape(s.get(0), 1, queryLength, s.get(1))); // (B, 1, T, S) bool
         return fill(drop, dtype);
     }
@@ -120,7 +121,7 @@ public final class AttentionMasks {
                 throw new IllegalArgumentException("Attention mask should be of size (" + batch + ", " + keyLength
                         + ") = (batch, past + new tokens), but is " + s);
             }
-            NDArray pad = mask.eq(0).reshape(batch, 1, 1, keyLength).broadcast(drop.getShape());
+            NDArray pad = mask.toType(dtype, false).neq(1f).reshape(batch, 1, 1, keyLength).broadcast(drop.getShape());
             drop = drop.logicalOr(pad);
         }
         return fill(drop, dtype);
