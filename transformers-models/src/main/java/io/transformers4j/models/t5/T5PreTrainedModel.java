@@ -37,7 +37,8 @@ public abstract class T5PreTrainedModel extends PreTrainedModel {
         return shiftRight(inputIds, config().decoderStartTokenId(), config().padTokenId());
     }
 
-    static NDArray shiftRight(NDArray inputIds, Integer decoderStartTokenId, Integer padTokenId) {
+    /** {@link #shiftRight(NDArray)} with explicit ids (LongT5 shares it: Python's {@code # Copied from}). */
+    public static NDArray shiftRight(NDArray inputIds, Integer decoderStartTokenId, Integer padTokenId) {
         if (decoderStartTokenId == null) {
             throw new IllegalArgumentException("self.model.config.decoder_start_token_id has to be defined. In T5 it is "
                     + "usually set to the pad_token_id. See T5 docs for more information.");

@@ -18,8 +18,11 @@ import java.util.List;
  *
  * <p>{@code embed_tokens} is the model's {@code shared} embedding itself, so checkpoints do not store
  * {@code encoder.embed_tokens.weight} / {@code decoder.embed_tokens.weight}: they are declared tied here.
+ *
+ * <p>Public because LongT5's decoder is this stack unchanged (Python's LongT5Stack runs the same code when
+ * {@code is_decoder}); LongT5's encoder has its own stack.
  */
-final class T5Stack {
+public final class T5Stack {
 
     private final boolean isDecoder;
     private final Embedding embedTokens;
@@ -27,7 +30,7 @@ final class T5Stack {
     private final T5LayerNorm finalLayerNorm;
 
     /** The arguments of one stack call (Python's T5Stack.forward keywords). */
-    record Args(NDArray inputIds, NDArray attentionMask, NDArray encoderHiddenStates, NDArray encoderAttentionMask,
+    public record Args(NDArray inputIds, NDArray attentionMask, NDArray encoderHiddenStates, NDArray encoderAttentionMask,
             NDArray inputsEmbeds, NDArray headMask, NDArray crossAttnHeadMask, List<NDArray[]> pastKeyValues,
             boolean useCache, boolean outputAttentions, boolean outputHiddenStates) {}
 
@@ -36,7 +39,7 @@ final class T5Stack {
      * @param shared the model's token embeddings
      * @param numLayers num_layers (encoder) or num_decoder_layers (decoder)
      */
-    T5Stack(T5Config config, Weights w, Embedding shared, boolean isDecoder, int numLayers) {
+    public T5Stack(T5Config config, Weights w, Embedding shared, boolean isDecoder, int numLayers) {
         this.isDecoder = isDecoder;
         this.embedTokens = new Embedding(w.tie("embed_tokens.weight", shared.weight));
         List<T5Block> blocks = new ArrayList<>();
@@ -48,11 +51,11 @@ final class T5Stack {
         this.finalLayerNorm = new T5LayerNorm(w.prefix("final_layer_norm"), config.dModel(), config.layerNormEpsilon());
     }
 
-    int numLayers() {
+    public int numLayers() {
         return block.size();
     }
 
-    BaseModelOutputWithPastAndCrossAttentions forward(Args a) {
+    public BaseModelOutputWithPastAndCrossAttentions forward(Args a) {
         String prefix = isDecoder ? "decoder_" : "";
         NDArray inputIds = a.inputIds();
         NDArray inputsEmbeds = a.inputsEmbeds();
