@@ -19,6 +19,11 @@ public final class ParityRunner {
         List<CaseRunner> r = new ArrayList<>();
         r.add(new ModelForwardRunner());
         r.add(new PerplexityRunner());
+        r.add(new TokenizerRunner());
+        r.add(new ChatTemplateRunner());
+        r.add(new LogitsProcessorRunner());
+        r.add(new StoppingCriteriaRunner());
+        r.add(new ConstraintRunner());
         return r;
     }
 

@@ -23,7 +23,11 @@ public final class Torch {
         return Runtime.getRuntime().availableProcessors();
     }
 
-    /** Loads the engine (once) and turns grad mode off / sets the thread count on the calling thread. */
+    /**
+     * Loads the engine (once) and turns grad mode off / sets the thread count on the calling thread (once per
+     * thread, again after {@link #setNumThreads}). It does not load the LibTorch bridge: that happens, with its
+     * self-test, the first time a {@link TorchOps} method runs, so plain DJL code never pays for it.
+     */
     public static void ensureThreadReady() {
         Integer done = READY.get();
         if (done != null && done == numThreads) {
@@ -49,6 +53,17 @@ public final class Torch {
 
     public static int numThreads() {
         return numThreads;
+    }
+
+    /**
+     * Loads the LibTorch bridge and runs its self-test now rather than at the first {@link TorchOps} call, e.g. to
+     * fail fast at start-up.
+     *
+     * @return the loaded LibTorch, for logs
+     * @throws LibTorchException naming the missing symbol or failing operator and the LibTorch versions involved
+     */
+    public static String ensureBridgeReady() {
+        return LibTorchBridge.get().describe();
     }
 
     /** LibTorch's version as DJL reports it. */

@@ -6,16 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/**
- * Python's {@code TokenClassifierOutput} (modeling_outputs.py): class scores for every token.
- *
- * @param loss scalar cross-entropy when labels were given, or null
- * @param logits (batch, seq, num_labels)
- * @param hiddenStates the embeddings' output then each layer's, or null
- * @param attentions each layer's attention weights, or null
- */
-public record TokenClassifierOutput(NDArray loss, NDArray logits, List<NDArray> hiddenStates, List<NDArray> attentions)
-        implements ModelOutput {
+/** Python's {@code TokenClassifierOutput}: logits (batch, seq, num_labels). */
+public record TokenClassifierOutput(NDArray loss, NDArray logits, List<NDArray> hiddenStates, List<NDArray> attentions) implements ModelOutput {
 
     @Override
     public Map<String, NDArray> toMap() {

@@ -1,0 +1,23 @@
+package io.transformers4j.modeling.outputs;
+
+import ai.djl.ndarray.NDArray;
+import io.transformers4j.modeling.ModelOutput;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Python's {@code QuestionAnsweringModelOutput}: span start / end logits, each (batch, seq). */
+public record QuestionAnsweringModelOutput(NDArray loss, NDArray startLogits, NDArray endLogits, List<NDArray> hiddenStates,
+        List<NDArray> attentions) implements ModelOutput {
+
+    @Override
+    public Map<String, NDArray> toMap() {
+        Map<String, NDArray> m = new LinkedHashMap<>();
+        ModelOutput.put(m, "loss", loss);
+        ModelOutput.put(m, "start_logits", startLogits);
+        ModelOutput.put(m, "end_logits", endLogits);
+        ModelOutput.putAll(m, "hidden_states", hiddenStates);
+        ModelOutput.putAll(m, "attentions", attentions);
+        return m;
+    }
+}

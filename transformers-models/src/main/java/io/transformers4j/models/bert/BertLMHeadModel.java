@@ -1,0 +1,91 @@
+package io.transformers4j.models.bert;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import io.transformers4j.modeling.LoadOptions;
+import io.transformers4j.modeling.ModelClass;
+import io.transformers4j.modeling.ModelInputs;
+import io.transformers4j.modeling.PreTrainedModel;
+import io.transformers4j.modeling.outputs.BaseModelOutputWithPoolingAndCrossAttentions;
+import io.transformers4j.modeling.outputs.CausalLMOutputWithCrossAttentions;
+import io.transformers4j.nn.Losses;
+import io.transformers4j.weights.Weights;
+import java.io.IOException;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * BERT as a causal language model (needs {@code is_decoder}); with {@code add_cross_attention} the decoder half of
+ * an encoder-decoder. Port of {@code BertLMHeadModel} (modeling_bert.py).
+ *
+ * <p>Extra arguments: {@code encoder_hidden_states}, {@code encoder_attention_mask}, {@code past_key_values} (per
+ * layer {key, value} or, with cross-attention, {key, value, cross key, cross value}; the attention_mask must then
+ * cover past and new tokens), {@code use_cache} (default: the config's), and {@code labels} (batch, seq): the loss is
+ * the cross-entropy of position t's logits against label t + 1 (-100 ignored); labels turn the cache off.
+ */
+public class BertLMHeadModel extends BertPreTrainedModel {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BertLMHeadModel.class);
+
+    public static final ModelClass<BertConfig, BertLMHeadModel> CLASS =
+            modelClass("BertLMHeadModel", true, BertLMHeadModel::new);
+
+    static final Set<String> ARGUMENTS = arguments("encoder_hidden_states", "encoder_attention_mask", "labels",
+            "past_key_values", "use_cache");
+
+    final BertModel bert;
+    final BertOnlyMLMHead cls;
+
+    public BertLMHeadModel(BertConfig config, Weights w) {
+        super(config, w);
+        if (!config.isDecoder()) {
+            LOG.warn("If you want to use `BertLMHeadModel` as a standalone, add `is_decoder=True.`");
+        }
+        this.bert = new BertModel(config, w.prefix("bert"), false);
+        this.cls = new BertOnlyMLMHead(config, w.prefix("cls"), bert.inputEmbeddings());
+    }
+
+    public static BertLMHeadModel fromPretrained(String repoIdOrPath) throws IOException {
+        return fromPretrained(repoIdOrPath, LoadOptions.defaults());
+    }
+
+    public static BertLMHeadModel fromPretrained(String repoIdOrPath, LoadOptions options) throws IOException {
+        return PreTrainedModel.fromPretrained(CLASS, repoIdOrPath, options);
+    }
+
+    @Override
+    public CausalLMOutputWithCrossAttentions forward(ModelInputs inputs) {
+        begin(inputs, ARGUMENTS);
+        NDArray labels = inputs.labels();
+        if (labels != null) {
+            inputs = inputs.toBuilder().useCache(false).build();
+        }
+        try (NDScope scope = new NDScope()) {
+            BaseModelOutputWithPoolingAndCrossAttentions outputs = bert.run(inputs);
+            NDArray predictionScores = cls.forward(outputs.lastHiddenState()); // (B, T, vocab)
+            NDArray lmLoss = null;
+            if (labels != null) {
+                // Next-token prediction: scores at t are judged against the label at t + 1.
+                long t = predictionScores.getShape().get(1);
+                NDArray shiftedScores = predictionScores.get(":, 0:" + (t - 1) + ", :");
+                NDArray shiftedLabels = labels.get(":, 1:");
+                lmLoss = Losses.crossEntropy(shiftedScores, shiftedLabels);
+            }
+            return keep(new CausalLMOutputWithCrossAttentions(lmLoss, predictionScores, outputs.pastKeyValues(),
+                    outputs.hiddenStates(), outputs.attentions(), outputs.crossAttentions()));
+        }
+    }
+
+    public CausalLMOutputWithCrossAttentions forward(NDArray inputIds) {
+        return forward(inputs(inputIds, null, null));
+    }
+
+    public CausalLMOutputWithCrossAttentions forward(NDArray inputIds, NDArray attentionMask) {
+        return forward(inputs(inputIds, attentionMask, null));
+    }
+
+    public CausalLMOutputWithCrossAttentions forward(NDArray inputIds, NDArray attentionMask, NDArray tokenTypeIds) {
+        return forward(inputs(inputIds, attentionMask, tokenTypeIds));
+    }
+}
