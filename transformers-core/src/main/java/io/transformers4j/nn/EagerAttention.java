@@ -1,7 +1,10 @@
 package io.transformers4j.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -65,8 +68,10 @@ public final class EagerAttention {
      *     {@code cache_position}, i.e. past_length + i)
      * @param keyLength number of keys (past + new)
      * @param slidingWindow null for full causal attention
-     * @param attentionMask (batch, keys) padding mask, nonzero keeps a key; (batch, 1, seq, keys) a ready 4-D mask
-     *     (nonzero keeps an entry, replacing the causal rule as Python does); or null
+     * @param attentionMask (batch, columns) padding mask, nonzero keeps a key; it covers the first
+     *     {@code columns} keys (extra columns are ignored, missing ones keep their key, as Llama's
+     *     {@code causal_mask[..., :mask_length]} does, e.g. with a static cache longer than the mask); (batch, 1, seq,
+     *     keys) a ready 4-D mask (nonzero keeps an entry, replacing the causal rule as Python does); or null
      * @param dtype the activations' type
      */
     public static NDArray causalMask(NDManager manager, NDArray queryPositions, long keyLength, Integer slidingWindow,
@@ -89,13 +94,20 @@ public final class EagerAttention {
         }
         allowed = allowed.reshape(1, 1, seq, keyLength);
         if (attentionMask != null) {
-            if (attentionMask.getShape().dimension() != 2 || attentionMask.getShape().get(1) != keyLength) {
-                throw new IllegalArgumentException("attention_mask has shape " + attentionMask.getShape()
-                        + " but must be (batch, " + keyLength + "): one column per cached and new token (past "
-                        + (keyLength - seq) + " + new " + seq + ")");
+            if (attentionMask.getShape().dimension() != 2) {
+                throw new IllegalArgumentException("attention_mask must be (batch, keys) or (batch, 1, seq, keys), got "
+                        + "shape " + attentionMask.getShape());
             }
             long batch = attentionMask.getShape().get(0);
-            allowed = allowed.logicalAnd(attentionMask.neq(0).reshape(batch, 1, 1, keyLength)); // (B, 1, T, S)
+            long columns = attentionMask.getShape().get(1);
+            NDArray keep = attentionMask.neq(0);
+            if (columns > keyLength) {
+                keep = keep.get(new NDIndex(":, :{}", keyLength));
+            } else if (columns < keyLength) {
+                keep = NDArrays.concat(new NDList(keep, manager.ones(new Shape(batch, keyLength - columns),
+                        DataType.BOOLEAN)), 1);
+            }
+            allowed = allowed.logicalAnd(keep.reshape(batch, 1, 1, keyLength)); // (B, 1, T, S)
         }
         // not allowed -> 1 * min, allowed -> 0 * min = -0.0 (adds like 0)
         return allowed.logicalNot().toType(dtype, false).mul(min);

@@ -60,6 +60,15 @@ public final class LegacyCache {
     }
 
     /**
+     * How many cached positions a step adding {@code newSeqLength} tokens attends to (Python's
+     * {@code get_usable_length}): all of them, since this cache has no maximum length. Mistral and Persimmon size their
+     * masks and rotary tables with it, so a bounded cache (SinkCache, StaticCache) can take this class's place.
+     */
+    public int getUsableLength(int newSeqLength, int layerIdx) {
+        return getSeqLength(layerIdx);
+    }
+
+    /**
      * Appends the new {@code key} / {@code value} (batch, kv_heads, new, head_dim) of layer {@code layerIdx} and
      * returns the layer's full {key, value} (batch, kv_heads, past + new, head_dim).
      */

@@ -74,7 +74,7 @@ final class PersimmonAttention {
         valueStates = valueStates.transpose(0, 2, 1, 3);
         keyStates = keyStates.transpose(0, 2, 1, 3);
 
-        long kvSeqLen = qLen + (cache == null ? 0 : cache.getSeqLength(layerIdx));
+        long kvSeqLen = qLen + (cache == null ? 0 : cache.getUsableLength(Math.toIntExact(qLen), layerIdx));
         NDArray[] cosSin = rotaryEmb.forward(valueStates, positionIds, kvSeqLen);
 
         // Partial rotary embedding: rotate the first rotary_dim dimensions, pass the rest through.

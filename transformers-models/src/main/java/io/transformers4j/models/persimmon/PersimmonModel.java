@@ -114,16 +114,25 @@ public class PersimmonModel extends PreTrainedModel {
         Object past = inputs.get("past_key_values");
         LegacyCache cache = useCache || past != null
                 ? LegacyCache.fromLegacyCache(past, layers.size(), "PersimmonModel") : null;
-        long pastLength = cache == null ? 0 : cache.getSeqLength(0);
+        long pastLength = cache == null ? 0 : cache.getUsableLength(Math.toIntExact(seqLength), 0);
         checkLength(pastLength + seqLength);
 
+        NDArray attentionMask2d = inputs.attentionMask();
+        if (attentionMask2d != null && attentionMask2d.getShape().dimension() == 2
+                && attentionMask2d.getShape().get(1) != pastLength + seqLength) {
+            // Python's check in the attention, made once here.
+            throw new IllegalArgumentException("Attention mask should be of size (" + attentionMask2d.getShape().get(0)
+                    + ", 1, " + seqLength + ", " + (pastLength + seqLength) + "), but is (batch, 1, " + seqLength + ", "
+                    + attentionMask2d.getShape().get(1) + "): the attention_mask needs one column per cached ("
+                    + pastLength + ") and new (" + seqLength + ") token");
+        }
         NDArray cachePositions = m.arange(pastLength, pastLength + seqLength, 1, DataType.INT64); // (T)
         NDArray positionIds = inputs.positionIds();
         positionIds = positionIds == null ? cachePositions.expandDims(0) : positionIds.reshape(-1, seqLength);
 
         // _prepare_4d_causal_attention_mask (a missing attention_mask is all ones).
         NDArray attentionMask = EagerAttention.causalMask(m, cachePositions, pastLength + seqLength, null,
-                inputs.attentionMask(), inputsEmbeds.getDataType());
+                attentionMask2d, inputsEmbeds.getDataType());
 
         NDArray hiddenStates = inputsEmbeds;
         List<NDArray> allHiddenStates = outputHiddenStates ? new ArrayList<>() : null;

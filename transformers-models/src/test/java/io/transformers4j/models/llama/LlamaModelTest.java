@@ -320,8 +320,11 @@ class LlamaModelTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> model.forward(ModelInputs.builder().inputIds(ids).tokenTypeIds(ids).build()));
             assertTrue(e.getMessage().contains("token_type_ids"), e.getMessage());
-            e = assertThrows(IllegalArgumentException.class, () -> model.forward(ids, m.ones(new Shape(1, 4))));
+            e = assertThrows(IllegalArgumentException.class, () -> model.forward(ids, m.ones(new Shape(1, 1, 3))));
             assertTrue(e.getMessage().contains("attention_mask"), e.getMessage());
+            // Like _update_causal_mask, mask columns past the keys are ignored (a static cache's mask can be longer).
+            NDArray longer = m.create(new long[] {1, 1, 1, 0}, new Shape(1, 4));
+            assertClose("longer mask", model.forward(ids, longer).logits(), model.forward(ids, null).logits(), 0, 0);
             e = assertThrows(IllegalArgumentException.class, () -> model.forward(ModelInputs.builder().inputIds(ids)
                     .pastKeyValues(List.<NDArray[]>of(new NDArray[] {m.zeros(new Shape(1, 2, 1, 8)),
                             m.zeros(new Shape(1, 2, 1, 8))})).build()));

@@ -144,6 +144,12 @@ class MistralModelTest {
             NDArray other = model.forward(m.create(new long[] {3, 14, 15, 9, 26, 5}, new Shape(1, 6)), null).logits();
             assertClose("unpadded row", out.logits().get("1:2"), other, 1e-5, 1e-5);
             assertArrayEquals(new long[] {2, 2, 6, 8}, out.pastKeyValues().get(1)[1].getShape().getShape());
+
+            // The next step's mask must cover the 6 cached tokens and the new one.
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> model.forward(
+                    ModelInputs.builder().inputIds(m.create(new long[] {1, 2}, new Shape(2, 1))).attentionMask(mask)
+                            .pastKeyValues(out.pastKeyValues()).build()));
+            assertTrue(e.getMessage().contains("Attention mask should be of size (2, 1, 1, 7)"), e.getMessage());
         }
     }
 
