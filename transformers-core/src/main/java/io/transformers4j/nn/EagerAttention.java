@@ -9,6 +9,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import io.transformers4j.torch.TorchOps;
+import io.transformers4j.weights.DType;
 
 /**
  * Helpers of eager (matmul + softmax) decoder attention shared by the Llama family: Python's {@code repeat_kv}, the
@@ -22,18 +24,28 @@ public final class EagerAttention {
     private EagerAttention() {}
 
     /** {@code torch.finfo(dtype).min}: the value Python's masks use instead of -inf. */
-    public static Number finfoMin(DataType dtype) {
+    public static Number finfoMin(DType dtype) {
         switch (dtype) {
-            case FLOAT64:
+            case F64:
                 return -Double.MAX_VALUE;
-            case FLOAT32:
+            case F32:
                 return -Float.MAX_VALUE;
-            case FLOAT16:
+            case F16:
                 return -65504f;
+            case BF16:
+                return -3.3895313892515355e38f; // float32's max with the low 16 mantissa bits cleared
             default:
-                throw new IllegalArgumentException("Attention masks are built in float16, float32 or float64, not "
-                        + dtype);
+                throw new IllegalArgumentException("Attention masks are built in a floating point type, not " + dtype);
         }
+    }
+
+    /** Casts a 0/1 mask to {@code dtype} times finfo(dtype).min (bfloat16 through the LibTorch bridge). */
+    private static NDArray scaledMask(NDArray blocked, DType dtype) {
+        if (dtype.djl() != null) {
+            return blocked.toType(dtype.djl(), false).mul(finfoMin(dtype));
+        }
+        // float32 holds bfloat16's min exactly; the cast is exact.
+        return TorchOps.toDType(blocked.toType(DataType.FLOAT32, false).mul(finfoMin(dtype)), dtype);
     }
 
     /**
@@ -53,9 +65,9 @@ public final class EagerAttention {
     }
 
     /** {@code softmax(w, dim=-1, dtype=torch.float32).to(dtype)}: Python upcasts attention softmax to float32. */
-    public static NDArray softmaxInFloat32(NDArray w, DataType dtype) {
+    public static NDArray softmaxInFloat32(NDArray w, DType dtype) {
         NDArray p = JniUtils.softmax((PtNDArray) w, -1, DataType.FLOAT32);
-        return p.toType(dtype, false);
+        return dtype == DType.F32 ? p : TorchOps.toDType(p, dtype);
     }
 
     /**
@@ -75,16 +87,15 @@ public final class EagerAttention {
      * @param dtype the activations' type
      */
     public static NDArray causalMask(NDManager manager, NDArray queryPositions, long keyLength, Integer slidingWindow,
-            NDArray attentionMask, DataType dtype) {
+            NDArray attentionMask, DType dtype) {
         long seq = queryPositions.getShape().get(0);
-        Number min = finfoMin(dtype);
         if (attentionMask != null && attentionMask.getShape().dimension() == 4) {
             Shape s = attentionMask.getShape();
             if (s.get(1) != 1 || s.get(2) != seq || s.get(3) != keyLength) {
                 throw new IllegalArgumentException("Incorrect 4D attention_mask shape: " + s + "; expected: (batch, 1, "
                         + seq + ", " + keyLength + ")");
             }
-            return attentionMask.eq(0).toType(dtype, false).mul(min);
+            return scaledMask(attentionMask.eq(0), dtype);
         }
         NDArray rows = queryPositions.toType(DataType.INT64, false).reshape(seq, 1);  // (T, 1)
         NDArray cols = manager.arange(0, keyLength, 1, DataType.INT64).reshape(1, keyLength); // (1, S)
@@ -110,6 +121,6 @@ public final class EagerAttention {
             allowed = allowed.logicalAnd(keep.reshape(batch, 1, 1, keyLength)); // (B, 1, T, S)
         }
         // not allowed -> 1 * min, allowed -> 0 * min = -0.0 (adds like 0)
-        return allowed.logicalNot().toType(dtype, false).mul(min);
+        return scaledMask(allowed.logicalNot(), dtype);
     }
 }

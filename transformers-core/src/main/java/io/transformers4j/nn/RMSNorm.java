@@ -1,7 +1,8 @@
 package io.transformers4j.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
+import io.transformers4j.torch.TorchOps;
+import io.transformers4j.weights.DType;
 import io.transformers4j.weights.Init;
 import io.transformers4j.weights.Weights;
 
@@ -28,12 +29,13 @@ public final class RMSNorm {
      * multiplication by {@code weight}, so a float16 model rounds exactly where Python's does.
      */
     public static NDArray rmsNorm(NDArray x, NDArray weight, float eps) {
-        DataType inputType = x.getDataType();
-        NDArray h = x.toType(DataType.FLOAT32, false);
-        NDArray variance = h.square().mean(new int[] {-1}, true);                 // (..., 1)
-        // torch.rsqrt is 1 / sqrt, rounded twice; a division by sqrt would round differently.
-        NDArray inverse = variance.add(eps).sqrt().getNDArrayInternal().rdiv(1f); // (..., 1)
-        h = h.mul(inverse).toType(inputType, false);
+        DType inputType = TorchOps.dtypeOf(x); // DJL's getDataType() cannot name bfloat16
+        NDArray h = inputType == DType.F32 ? x : TorchOps.toDType(x, DType.F32);
+        NDArray variance = h.square().mean(new int[] {-1}, true);     // (..., 1)
+        h = h.mul(TorchOps.rsqrt(variance.add(eps)));
+        if (inputType != DType.F32) {
+            h = TorchOps.toDType(h, inputType);
+        }
         return h.mul(weight);
     }
 }

@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import io.transformers4j.torch.TorchOps;
+import io.transformers4j.weights.DType;
 
 /**
  * The rotary position embedding (RoPE) arithmetic the Llama family shares: Python's {@code inv_freq} buffer,
@@ -47,11 +49,17 @@ public final class RotaryEmbedding {
      * @param dtype the type of the returned tables (the activations' type; the products are float32 as in Python)
      * @return {cos, sin}, each (batch, seq, dim), in the manager of {@code positions}
      */
-    public static NDArray[] cosSin(NDArray positions, float[] invFreq, DataType dtype) {
+    public static NDArray[] cosSin(NDArray positions, float[] invFreq, DType dtype) {
         NDArray inv = positions.getManager().create(invFreq).reshape(1, 1, invFreq.length); // (1, 1, dim/2)
         NDArray freqs = positions.toType(DataType.FLOAT32, false).expandDims(2).mul(inv);  // (B, T, dim/2)
         NDArray emb = NDArrays.concat(new NDList(freqs, freqs), 2);                         // (B, T, dim)
-        return new NDArray[] {emb.cos().toType(dtype, false), emb.sin().toType(dtype, false)};
+        NDArray cos = emb.cos();
+        NDArray sin = emb.sin();
+        if (dtype != DType.F32) {
+            cos = TorchOps.toDType(cos, dtype);
+            sin = TorchOps.toDType(sin, dtype);
+        }
+        return new NDArray[] {cos, sin};
     }
 
     /** Python's {@code rotate_half}: (x1, x2) -> (-x2, x1) over the two halves of the last axis. */

@@ -22,7 +22,7 @@ public record BaseModelOutputWithPast(NDArray lastHiddenState, List<NDArray[]> p
     public Map<String, NDArray> toMap() {
         Map<String, NDArray> m = new LinkedHashMap<>();
         ModelOutput.put(m, "last_hidden_state", lastHiddenState);
-        CausalLMOutputWithCrossAttentions.putCache(m, pastKeyValues);
+        Outputs.putCache(m, pastKeyValues);
         ModelOutput.putAll(m, "hidden_states", hiddenStates);
         ModelOutput.putAll(m, "attentions", attentions);
         return m;

@@ -24,7 +24,7 @@ public record CausalLMOutputWithPast(NDArray loss, NDArray logits, List<NDArray[
         Map<String, NDArray> m = new LinkedHashMap<>();
         ModelOutput.put(m, "loss", loss);
         ModelOutput.put(m, "logits", logits);
-        CausalLMOutputWithCrossAttentions.putCache(m, pastKeyValues);
+        Outputs.putCache(m, pastKeyValues);
         ModelOutput.putAll(m, "hidden_states", hiddenStates);
         ModelOutput.putAll(m, "attentions", attentions);
         return m;

@@ -3,7 +3,6 @@ package io.transformers4j.models.llama;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import io.transformers4j.modeling.LoadOptions;
 import io.transformers4j.modeling.ModelClass;
 import io.transformers4j.modeling.ModelInputs;
@@ -13,6 +12,8 @@ import io.transformers4j.modeling.outputs.CausalLMOutputWithPast;
 import io.transformers4j.nn.Linear;
 import io.transformers4j.nn.Losses;
 import io.transformers4j.torch.Torch;
+import io.transformers4j.torch.TorchOps;
+import io.transformers4j.weights.DType;
 import io.transformers4j.weights.Weights;
 import java.io.IOException;
 import java.util.HashSet;
@@ -78,7 +79,10 @@ public class LlamaForCausalLM extends PreTrainedModel {
         checkOpen();
         try (NDScope scope = new NDScope()) {
             BaseModelOutputWithPast outputs = model.run(inputs);
-            NDArray logits = lmHead.forward(outputs.lastHiddenState()).toType(DataType.FLOAT32, false); // (B, T, V)
+            NDArray logits = lmHead.forward(outputs.lastHiddenState()); // (B, T, V)
+            if (TorchOps.dtypeOf(logits) != DType.F32) {
+                logits = TorchOps.toDType(logits, DType.F32); // Python: logits = logits.float()
+            }
             NDArray loss = null;
             NDArray labels = inputs.labels();
             if (labels != null) {

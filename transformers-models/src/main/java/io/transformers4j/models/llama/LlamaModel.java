@@ -14,6 +14,7 @@ import io.transformers4j.models.LegacyCache;
 import io.transformers4j.nn.EagerAttention;
 import io.transformers4j.nn.Embedding;
 import io.transformers4j.torch.Torch;
+import io.transformers4j.torch.TorchOps;
 import io.transformers4j.weights.Weights;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -132,7 +133,7 @@ public class LlamaModel extends PreTrainedModel {
         }
         // _update_causal_mask: key j visible to new token i iff j <= cache_position[i] and attention_mask keeps j.
         NDArray causalMask = EagerAttention.causalMask(m, cachePosition, pastSeenTokens + seqLength, null,
-                inputs.attentionMask(), inputsEmbeds.getDataType());
+                inputs.attentionMask(), TorchOps.dtypeOf(inputsEmbeds));
 
         NDArray hiddenStates = inputsEmbeds;
         List<NDArray> allHiddenStates = outputHiddenStates ? new ArrayList<>() : null;

@@ -3,6 +3,7 @@ package io.transformers4j.models.llama;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import io.transformers4j.nn.RotaryEmbedding;
+import io.transformers4j.torch.TorchOps;
 
 /**
  * Port of {@code LlamaRotaryEmbedding} and its two scaled variants, chosen by {@code rope_scaling.type}:
@@ -52,7 +53,7 @@ final class LlamaRotaryEmbedding {
                 frequencies = RotaryEmbedding.invFreq(dim, dynamicBase(seqLen));
             }
         }
-        return RotaryEmbedding.cosSin(positions, frequencies, x.getDataType());
+        return RotaryEmbedding.cosSin(positions, frequencies, TorchOps.dtypeOf(x));
     }
 
     /**

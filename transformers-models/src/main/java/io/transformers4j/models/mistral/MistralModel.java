@@ -14,6 +14,7 @@ import io.transformers4j.models.LegacyCache;
 import io.transformers4j.nn.EagerAttention;
 import io.transformers4j.nn.Embedding;
 import io.transformers4j.torch.Torch;
+import io.transformers4j.torch.TorchOps;
 import io.transformers4j.weights.Weights;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -136,7 +137,7 @@ public class MistralModel extends PreTrainedModel {
 
         // _prepare_4d_causal_attention_mask with the sliding window (0 <= i - j <= sliding_window).
         NDArray attentionMask = EagerAttention.causalMask(m, cachePositions, pastLength + seqLength,
-                config.slidingWindow(), attentionMask2d, inputsEmbeds.getDataType());
+                config.slidingWindow(), attentionMask2d, TorchOps.dtypeOf(inputsEmbeds));
 
         NDArray hiddenStates = inputsEmbeds;
         List<NDArray> allHiddenStates = outputHiddenStates ? new ArrayList<>() : null;

@@ -2,6 +2,7 @@ package io.transformers4j.models.mistral;
 
 import ai.djl.ndarray.NDArray;
 import io.transformers4j.nn.RotaryEmbedding;
+import io.transformers4j.torch.TorchOps;
 
 /**
  * Port of {@code MistralRotaryEmbedding}. Python builds cos/sin tables for positions 0..max_position_embeddings (grown
@@ -21,6 +22,6 @@ final class MistralRotaryEmbedding {
      * @return {cos, sin}, each (batch or 1, seq, dim)
      */
     NDArray[] forward(NDArray x, NDArray positionIds) {
-        return RotaryEmbedding.cosSin(positionIds, invFreq, x.getDataType());
+        return RotaryEmbedding.cosSin(positionIds, invFreq, TorchOps.dtypeOf(x));
     }
 }

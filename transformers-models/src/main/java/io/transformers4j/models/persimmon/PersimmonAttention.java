@@ -4,12 +4,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import io.transformers4j.models.LegacyCache;
 import io.transformers4j.nn.EagerAttention;
 import io.transformers4j.nn.LayerNorm;
 import io.transformers4j.nn.Linear;
 import io.transformers4j.nn.RotaryEmbedding;
+import io.transformers4j.torch.TorchOps;
+import io.transformers4j.weights.DType;
 import io.transformers4j.weights.Weights;
 
 /**
@@ -97,7 +98,7 @@ final class PersimmonAttention {
         if (attentionMask != null) {
             attnWeights = attnWeights.add(attentionMask);
         }
-        DataType dtype = queryStates.getDataType();
+        DType dtype = TorchOps.dtypeOf(queryStates); // DJL cannot name bfloat16
         attnWeights = EagerAttention.softmaxInFloat32(attnWeights, dtype);
         NDArray attnOutput = attnWeights.matMul(valueStates);                  // (B, nh, T, hd)
         attnOutput = attnOutput.transpose(0, 2, 1, 3).reshape(bsz, qLen, hiddenSize);

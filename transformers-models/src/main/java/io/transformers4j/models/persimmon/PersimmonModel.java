@@ -15,6 +15,7 @@ import io.transformers4j.nn.EagerAttention;
 import io.transformers4j.nn.Embedding;
 import io.transformers4j.nn.LayerNorm;
 import io.transformers4j.torch.Torch;
+import io.transformers4j.torch.TorchOps;
 import io.transformers4j.weights.Weights;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -132,7 +133,7 @@ public class PersimmonModel extends PreTrainedModel {
 
         // _prepare_4d_causal_attention_mask (a missing attention_mask is all ones).
         NDArray attentionMask = EagerAttention.causalMask(m, cachePositions, pastLength + seqLength, null,
-                attentionMask2d, inputsEmbeds.getDataType());
+                attentionMask2d, TorchOps.dtypeOf(inputsEmbeds));
 
         NDArray hiddenStates = inputsEmbeds;
         List<NDArray> allHiddenStates = outputHiddenStates ? new ArrayList<>() : null;

@@ -3,6 +3,7 @@ package io.transformers4j.models.persimmon;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import io.transformers4j.nn.RotaryEmbedding;
+import io.transformers4j.torch.TorchOps;
 
 /**
  * Port of {@code PersimmonRotaryEmbedding} and its scaled variants ({@code PersimmonLinearScalingRotaryEmbedding},
@@ -54,6 +55,6 @@ final class PersimmonRotaryEmbedding {
                     (double) dim / (dim - 2));
             frequencies = RotaryEmbedding.invFreq(dim, newBase);
         }
-        return RotaryEmbedding.cosSin(positions, frequencies, x.getDataType());
+        return RotaryEmbedding.cosSin(positions, frequencies, TorchOps.dtypeOf(x));
     }
 }

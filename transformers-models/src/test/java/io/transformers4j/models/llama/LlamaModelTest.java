@@ -28,6 +28,7 @@ import io.transformers4j.modeling.outputs.BaseModelOutputWithPast;
 import io.transformers4j.modeling.outputs.CausalLMOutputWithPast;
 import io.transformers4j.modeling.outputs.SequenceClassifierOutputWithPast;
 import io.transformers4j.torch.Torch;
+import io.transformers4j.torch.TorchOps;
 import io.transformers4j.weights.Checkpoints;
 import io.transformers4j.weights.DType;
 import java.io.IOException;
@@ -272,6 +273,36 @@ class LlamaModelTest {
             NDArray logits = auto.forward(ids, mask).logits();
             assertEquals(DataType.FLOAT32, logits.getDataType(), "Llama upcasts its logits");
             assertClose("float16 vs float32 logits", logits, expected, 2e-2, 2e-2);
+        }
+    }
+
+    @Test
+    void bfloat16ModelRunsThroughTheBridge(@TempDir Path dir) throws IOException {
+        try (LlamaForCausalLM f32 = tinyLm(Map.of());
+                LlamaForCausalLM bf16 = tinyLm(Map.of("torch_dtype", "bfloat16"));
+                NDManager m = NDManager.newBaseManager()) {
+            assertEquals(DType.BF16, bf16.dtype());
+            NDArray ids = m.create(new long[] {PAD, 5, 17, 3, 42, 8, 2, 9, 11, 4, 29, 7}, new Shape(2, 6));
+            NDArray mask = ids.neq(PAD).toType(DataType.INT64, false);
+            CausalLMOutputWithPast out = bf16.forward(ModelInputs.builder().inputIds(ids).attentionMask(mask)
+                    .outputAttentions(true).build());
+            assertEquals(DType.BF16, TorchOps.dtypeOf(out.pastKeyValues().get(0)[0]));
+            assertEquals(DType.BF16, TorchOps.dtypeOf(out.attentions().get(0)));
+            assertEquals(DataType.FLOAT32, out.logits().getDataType(), "Llama upcasts its logits");
+            NDArray expected = f32.forward(ids, mask).logits();
+            double scale = expected.abs().max().getFloat();
+            assertTrue(maxAbsDiff(out.logits(), expected) < 0.05 * scale,
+                    "bfloat16 logits too far from float32: " + maxAbsDiff(out.logits(), expected) + " of " + scale);
+
+            bf16.savePretrained(dir);
+            LoadOptions local = LoadOptions.defaults().withLocalFilesOnly(true);
+            try (LlamaForCausalLM auto = LlamaForCausalLM.fromPretrained(dir.toString(), local.withDtype("auto"));
+                    LlamaForCausalLM up = LlamaForCausalLM.fromPretrained(dir.toString(), local)) {
+                assertEquals(DType.BF16, auto.dtype());
+                assertEquals(DType.F32, up.dtype());
+                assertClose("bf16 reloaded", auto.forward(ids, mask).logits(), out.logits(), 0, 0);
+                assertTrue(maxAbsDiff(up.forward(ids, mask).logits(), expected) < 0.05 * scale);
+            }
         }
     }
 

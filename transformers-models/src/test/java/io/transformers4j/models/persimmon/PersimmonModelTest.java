@@ -25,6 +25,8 @@ import io.transformers4j.modeling.PreTrainedModel;
 import io.transformers4j.modeling.outputs.BaseModelOutputWithPast;
 import io.transformers4j.modeling.outputs.CausalLMOutputWithPast;
 import io.transformers4j.torch.Torch;
+import io.transformers4j.torch.TorchOps;
+import io.transformers4j.weights.DType;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -124,6 +126,26 @@ class PersimmonModelTest {
             assertTrue(with.stateDict().containsKey("model.final_layernorm.weight"));
             NDArray logits = without.forward(m.create(new long[] {1, 2, 3}, new Shape(1, 3)), null).logits();
             assertArrayEquals(new long[] {1, 3, VOCAB}, logits.getShape().getShape());
+        }
+    }
+
+    @Test
+    void halfPrecisionModelsStayCloseToFloat32() {
+        try (PersimmonForCausalLM f32 = tinyLm(Map.of());
+                PersimmonForCausalLM f16 = tinyLm(Map.of("torch_dtype", "float16"));
+                PersimmonForCausalLM bf16 = tinyLm(Map.of("torch_dtype", "bfloat16"));
+                NDManager m = NDManager.newBaseManager()) {
+            NDArray ids = m.create(new long[] {PAD, 5, 17, 3, 42, 8, 2, 9, 11, 4, 29, 7}, new Shape(2, 6));
+            NDArray mask = ids.neq(PAD).toType(DataType.INT64, false);
+            NDArray expected = f32.forward(ids, mask).logits();
+            double scale = expected.abs().max().getFloat();
+            NDArray half = f16.forward(ids, mask).logits();
+            assertEquals(DataType.FLOAT16, half.getDataType(), "Persimmon does not upcast its logits");
+            assertTrue(maxAbsDiff(half, expected) < 0.01 * scale, "float16: " + maxAbsDiff(half, expected));
+            NDArray brain = bf16.forward(ids, mask).logits();
+            assertEquals(DType.BF16, TorchOps.dtypeOf(brain));
+            NDArray brain32 = TorchOps.toDType(brain, DType.F32);
+            assertTrue(maxAbsDiff(brain32, expected) < 0.05 * scale, "bfloat16: " + maxAbsDiff(brain32, expected));
         }
     }
 
