@@ -34,7 +34,9 @@ public final class LegacyCache {
         if (pastKeyValues != null) {
             if (!(pastKeyValues instanceof List)) {
                 throw new IllegalArgumentException(model + ": past_key_values must be the list of per-layer {key, "
-                        + "value} arrays a previous forward returned, got " + pastKeyValues.getClass().getName());
+                        + "value} arrays a previous forward returned (the legacy format), got "
+                        + pastKeyValues.getClass().getName() + "; Cache objects are not accepted yet: pass "
+                        + "DynamicCache.toLegacyCache()");
             }
             List<?> past = (List<?>) pastKeyValues;
             if (past.size() != numLayers) {

@@ -21,7 +21,7 @@ import java.util.Set;
  * Persimmon with its language-modelling head: next-token logits at every position. Port of {@code PersimmonForCausalLM}.
  *
  * <pre>{@code
- * try (PersimmonForCausalLM model = PersimmonForCausalLM.fromPretrained("mistralai/Persimmon-7B-v0.1")) {
+ * try (PersimmonForCausalLM model = PersimmonForCausalLM.fromPretrained("adept/persimmon-8b-base")) {
  *     CausalLMOutputWithPast out = model.forward(ModelInputs.builder().inputIds(ids).attentionMask(mask).build());
  *     NDArray next = out.logits().get(":, -1, :").argMax(-1);
  * }

@@ -26,7 +26,7 @@ import java.util.Set;
  * The bare Persimmon decoder: token embeddings, {@code num_hidden_layers} {@link PersimmonDecoderLayer}s and a final
  * LayerNorm. Port of {@code PersimmonModel} (models/persimmon/modeling_persimmon.py, transformers 4.39).
  *
- * <p>{@code past_key_values} is the legacy format: per layer {key, value}, each (batch, kv_heads, seq, head_dim), keys
+ * <p>{@code past_key_values} is the legacy format: per layer {key, value}, each (batch, heads, seq, head_dim), keys
  * already rotated. Feed a forward's {@link BaseModelOutputWithPast#pastKeyValues()} back with only the new tokens, an
  * attention_mask covering past + new tokens and, for left-padded rows, position_ids continuing
  * {@code cumsum(attention_mask) - 1}.
