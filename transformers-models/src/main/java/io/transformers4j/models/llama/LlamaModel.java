@@ -49,6 +49,11 @@ public class LlamaModel extends PreTrainedModel {
     private final Embedding embedTokens; // (vocab, hidden)
     private final List<LlamaDecoderLayer> layers;
     private final LlamaRMSNorm norm;
+    /**
+     * Python gives every attention layer its own {@code rotary_emb}; all of them produce the same tables for a
+     * forward's positions, so the model computes them once and hands them to each layer.
+     */
+    private final LlamaRotaryEmbedding rotaryEmb;
 
     public LlamaModel(LlamaConfig config, Weights w) {
         super(config, w);
@@ -60,6 +65,8 @@ public class LlamaModel extends PreTrainedModel {
         }
         this.layers = List.copyOf(l);
         this.norm = new LlamaRMSNorm(w.prefix("norm"), config.hiddenSize(), config.rmsNormEps());
+        this.rotaryEmb = new LlamaRotaryEmbedding(config.headDim(), config.maxPositionEmbeddings(),
+                config.ropeTheta(), config.ropeScalingType(), config.ropeScalingFactor());
         // Checkpoints of older versions stored the rotary inv_freq buffer; it is recomputed from the config.
         w.ignoreUnexpected("(^|\\.)layers\\.\\d+\\.self_attn\\.rotary_emb\\.inv_freq$");
     }
@@ -135,6 +142,10 @@ public class LlamaModel extends PreTrainedModel {
         NDArray causalMask = EagerAttention.causalMask(m, cachePosition, pastSeenTokens + seqLength, null,
                 inputs.attentionMask(), TorchOps.dtypeOf(inputsEmbeds));
 
+        // The rotary tables of these positions, each (B or 1, 1, T, head_dim), once for all layers.
+        NDArray[] rope = rotaryEmb.forward(inputsEmbeds, positionIds);
+        NDArray[] cosSin = {rope[0].expandDims(1), rope[1].expandDims(1)};
+
         NDArray hiddenStates = inputsEmbeds;
         List<NDArray> allHiddenStates = outputHiddenStates ? new ArrayList<>() : null;
         List<NDArray> allSelfAttns = outputAttentions ? new ArrayList<>() : null;
@@ -142,7 +153,7 @@ public class LlamaModel extends PreTrainedModel {
             if (outputHiddenStates) {
                 allHiddenStates.add(hiddenStates);
             }
-            LlamaAttention.Result r = layer.forward(hiddenStates, causalMask, positionIds, cache, outputAttentions);
+            LlamaAttention.Result r = layer.forward(hiddenStates, causalMask, cosSin, cache, outputAttentions);
             hiddenStates = r.output();
             if (outputAttentions) {
                 allSelfAttns.add(r.weights());
