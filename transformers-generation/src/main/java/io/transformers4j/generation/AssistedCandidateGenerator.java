@@ -38,8 +38,9 @@ public final class AssistedCandidateGenerator implements CandidateGenerator {
         }
         this.assistantModel = assistantModel;
         this.numAssistantTokens = assistantModel.generationConfig().numAssistantTokens();
-        // the assistant starts from the main call's kwargs (its attention mask, token types, other inputs)
-        modelKwargs.expandableTensors().forEach(assistantKwargs::put);
+        // the assistant starts from copies of the main call's kwargs (its attention mask, token types, other
+        // inputs): the main loop replaces and closes its own
+        modelKwargs.expandableTensors().forEach((k, v) -> putTensor(k, v.duplicate()));
         assistantKwargs.put("use_cache", modelKwargs.useCache());
         assistantKwargs.put("output_attentions", modelKwargs.outputAttentions());
         assistantKwargs.put("output_hidden_states", modelKwargs.outputHiddenStates());
@@ -139,6 +140,18 @@ public final class AssistedCandidateGenerator implements CandidateGenerator {
         if (!(v instanceof NDArray a)) {
             return;
         }
-        assistantKwargs.put(key, AssistedDecoding.resizeColumns(a, newLength, ones));
+        NDArray resized = AssistedDecoding.resizeColumns(a, newLength, ones);
+        if (resized != a) {
+            putTensor(key, resized);
+        }
+    }
+
+    /** Stores a tensor the assistant's kwargs keep across rounds (out of the step's scope), closing the one replaced. */
+    private void putTensor(String key, NDArray value) {
+        ai.djl.ndarray.NDScope.unregister(value);
+        Object old = assistantKwargs.put(key, value);
+        if (old instanceof NDArray o && o != value) {
+            o.close();
+        }
     }
 }

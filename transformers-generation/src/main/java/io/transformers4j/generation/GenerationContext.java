@@ -104,9 +104,7 @@ final class GenerationContext {
      * column, {@code cache_position} moves one past its last entry.
      */
     void updateModelKwargs(GenerationStepOutput out) {
-        Object old = kwargs.pastKeyValues();
-        kwargs.pastKeyValues(out.pastKeyValues());
-        PastKeyValues.closeReplaced(old, out.pastKeyValues());
+        replaceCache(out.pastKeyValues());
         NDArray tt = kwargs.tokenTypeIds();
         if (tt != null) {
             kwargs.tokenTypeIds(replace(tt, tt.concat(tt.get(new NDIndex(":, -1:")), -1)));
