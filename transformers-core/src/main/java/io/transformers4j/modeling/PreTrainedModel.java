@@ -7,6 +7,7 @@ import io.transformers4j.config.AutoConfig;
 import io.transformers4j.config.PretrainedConfig;
 import io.transformers4j.hub.ModelFiles;
 import io.transformers4j.torch.Torch;
+import io.transformers4j.torch.TorchOps;
 import io.transformers4j.weights.Checkpoints;
 import io.transformers4j.weights.DType;
 import io.transformers4j.weights.TensorSource;
@@ -77,7 +78,7 @@ public abstract class PreTrainedModel implements AutoCloseable {
     public DType dtype() {
         Map<String, NDArray> sd = weights.stateDict();
         for (NDArray a : sd.values()) {
-            DType t = DType.fromDjl(a.getDataType());
+            DType t = TorchOps.dtypeOf(a); // DJL cannot name bfloat16
             if (t.isFloatingPoint()) {
                 return t;
             }

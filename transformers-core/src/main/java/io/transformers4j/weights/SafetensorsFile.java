@@ -2,21 +2,16 @@ package io.transformers4j.weights;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.transformers4j.torch.TorchOps;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -57,7 +52,7 @@ public final class SafetensorsFile implements TensorSource {
             Map<String, String> metadata) {
         this.file = file;
         this.channel = channel;
-        this.mapMode = writable(channel) ? FileChannel.MapMode.PRIVATE : FileChannel.MapMode.READ_ONLY;
+        this.mapMode = TensorBytes.mapMode(channel);
         this.dataStart = dataStart;
         this.entries = entries;
         this.metadata = metadata;
@@ -67,12 +62,9 @@ public final class SafetensorsFile implements TensorSource {
     public static SafetensorsFile open(Path file) throws IOException {
         FileChannel ch;
         try {
-            // Opened for writing only to allow a PRIVATE mapping; nothing is ever written to the file.
-            ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            ch = TensorBytes.openForMapping(file);
         } catch (NoSuchFileException e) {
             throw new NoSuchFileException(file.toString(), null, "safetensors file not found");
-        } catch (java.nio.file.FileSystemException | UnsupportedOperationException e) {
-            ch = FileChannel.open(file, StandardOpenOption.READ);
         }
         try {
             long size = ch.size();
@@ -185,15 +177,6 @@ public final class SafetensorsFile implements TensorSource {
         }
     }
 
-    private static boolean writable(FileChannel ch) {
-        try {
-            ch.map(FileChannel.MapMode.PRIVATE, 0, 0);
-            return true;
-        } catch (java.nio.channels.NonWritableChannelException | IOException e) {
-            return false;
-        }
-    }
-
     @Override
     public Set<String> keys() {
         return Collections.unmodifiableSet(entries.keySet());
@@ -238,52 +221,7 @@ public final class SafetensorsFile implements TensorSource {
 
     @Override
     public NDArray load(String key, NDManager manager, DType dtype) throws IOException {
-        TensorInfo info = info(key);
-        DType stored = info.dtype();
-        DType target = dtype == null || !stored.isFloatingPoint() ? stored : dtype;
-        Shape shape = new Shape(info.shape());
-        ByteBuffer bytes = rawBytes(key);
-        if (stored == DType.BF16 || stored == DType.I16) {
-            if (target == stored) {
-                return TorchOps.fromBlob(bytes, info.shape(), stored, manager);
-            }
-            // Widen in Java (exact), then let LibTorch do any further cast.
-            NDArray wide = stored == DType.BF16
-                    ? manager.create(bf16ToFloat(bytes), shape)
-                    : manager.create(i16ToInt(bytes), shape);
-            return convert(wide, stored == DType.BF16 ? DType.F32 : DType.I32, target);
-        }
-        NDArray a = manager.create(bytes, shape, stored.djl());
-        return convert(a, stored, target);
-    }
-
-    private static NDArray convert(NDArray a, DType have, DType want) {
-        if (have == want) {
-            return a;
-        }
-        NDArray c = TorchOps.toDType(a, want);
-        a.close();
-        return c;
-    }
-
-    /** bfloat16 is the upper half of a float32: widening is a 16-bit shift, exact. */
-    static FloatBuffer bf16ToFloat(ByteBuffer bytes) {
-        int n = bytes.remaining() / 2;
-        FloatBuffer out = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
-        for (int i = 0; i < n; i++) {
-            int bits = (bytes.getShort(bytes.position() + 2 * i) & 0xFFFF) << 16;
-            out.put(i, Float.intBitsToFloat(bits));
-        }
-        return out;
-    }
-
-    private static int[] i16ToInt(ByteBuffer bytes) {
-        int n = bytes.remaining() / 2;
-        int[] out = new int[n];
-        for (int i = 0; i < n; i++) {
-            out[i] = bytes.getShort(bytes.position() + 2 * i);
-        }
-        return out;
+        return TensorBytes.toNDArray(rawBytes(key), info(key), manager, dtype);
     }
 
     @Override

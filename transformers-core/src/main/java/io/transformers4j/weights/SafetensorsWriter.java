@@ -30,7 +30,42 @@ public final class SafetensorsWriter {
 
     public static void write(Path file, Map<String, NDArray> tensors, Map<String, String> metadata) throws IOException {
         List<String> names = new ArrayList<>(tensors.keySet());
-        List<DType> dtypes = new ArrayList<>();
+        ByteBuffer head = header(names, tensors, metadata);
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+        try {
+            writeTo(tmp, head, names, tensors);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Writes the file to {@code tmp} (which exists) and forces it to disk, without moving it anywhere: for callers
+     * that publish several files together ({@link Checkpoints#save} with shards).
+     */
+    static void writeTemp(Path tmp, Map<String, NDArray> tensors, Map<String, String> metadata) throws IOException {
+        List<String> names = new ArrayList<>(tensors.keySet());
+        writeTo(tmp, header(names, tensors, metadata), names, tensors);
+    }
+
+    private static void writeTo(Path tmp, ByteBuffer head, List<String> names, Map<String, NDArray> tensors)
+            throws IOException {
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            writeFully(ch, head);
+            for (String name : names) {
+                ByteBuffer data = TorchOps.toByteBuffer(tensors.get(name)).order(ByteOrder.LITTLE_ENDIAN);
+                writeFully(ch, data);
+            }
+            ch.force(true);
+        }
+    }
+
+    /** The 8-byte length and the JSON header, padded with spaces to a multiple of 8 as Python does. */
+    private static ByteBuffer header(List<String> names, Map<String, NDArray> tensors, Map<String, String> metadata)
+            throws IOException {
         ObjectNode header = JSON.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode meta = header.putObject("__metadata__");
@@ -40,7 +75,6 @@ public final class SafetensorsWriter {
         for (String name : names) {
             NDArray a = tensors.get(name);
             DType dt = TorchOps.dtypeOf(a);
-            dtypes.add(dt);
             long[] shape = a.getShape().getShape();
             long bytes = a.getShape().size() * dt.byteSize();
             ObjectNode e = header.putObject(name);
@@ -62,24 +96,7 @@ public final class SafetensorsWriter {
             head.put((byte) ' ');
         }
         head.flip();
-
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                writeFully(ch, head);
-                for (int i = 0; i < names.size(); i++) {
-                    NDArray a = tensors.get(names.get(i));
-                    ByteBuffer data = TorchOps.toByteBuffer(a).order(ByteOrder.LITTLE_ENDIAN);
-                    writeFully(ch, data);
-                }
-                ch.force(true);
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        return head;
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {

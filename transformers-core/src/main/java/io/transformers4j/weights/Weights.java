@@ -49,6 +49,7 @@ public final class Weights {
         final Set<String> usedSourceKeys = new LinkedHashSet<>();
         final List<String> missing = new ArrayList<>();
         final List<Pattern> ignoreUnexpected = new ArrayList<>();
+        final List<Pattern> ignoreMissing = new ArrayList<>();
 
         State(TensorSource source, NDManager manager, DType dtype, Device device, float initializerRange, long seed) {
             this.source = source;
@@ -193,6 +194,14 @@ public final class Weights {
         state.ignoreUnexpected.add(Pattern.compile(regex));
     }
 
+    /**
+     * Model keys matching {@code regex} are not reported as missing when the checkpoint lacks them (Python's
+     * _keys_to_ignore_on_load_missing, e.g. a buffer whose zero default is right).
+     */
+    public void ignoreMissing(String regex) {
+        state.ignoreMissing.add(Pattern.compile(regex));
+    }
+
     /** Marks a checkpoint key as consumed without loading it (e.g. a buffer the port recomputes). */
     public void skip(String name) {
         if (state.source != null) {
@@ -217,7 +226,13 @@ public final class Weights {
 
     /** Model keys the checkpoint did not hold (initialised instead). */
     public List<String> missingKeys() {
-        return Collections.unmodifiableList(state.missing);
+        List<String> out = new ArrayList<>();
+        for (String k : state.missing) {
+            if (state.ignoreMissing.stream().noneMatch(p -> p.matcher(k).find())) {
+                out.add(k);
+            }
+        }
+        return Collections.unmodifiableList(out);
     }
 
     /** Checkpoint keys no layer asked for. */

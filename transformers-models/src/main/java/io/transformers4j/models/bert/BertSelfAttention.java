@@ -1,6 +1,7 @@
 package io.transformers4j.models.bert;
 
 import ai.djl.ndarray.NDArray;
+import io.transformers4j.torch.TorchOps;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -95,6 +96,16 @@ final class BertSelfAttention {
         // Decoders return (and encoders never get) the keys/values seen so far, for the next step.
         NDArray[] present = isDecoder ? new NDArray[] {keyLayer, valueLayer} : null;
 
+        if (!outputAttentions && headMask == null && !isRelative()) {
+            // Fast path: LibTorch's fused scaled-dot-product attention computes the same softmax(QK^T/sqrt(d) + mask)V
+            // (within ~1e-6 of the eager order, fully masked rows uniform too) without materialising the
+            // probabilities; used only when nobody asks for them.
+            NDArray ctx = TorchOps.scaledDotProductAttention(queryLayer, keyLayer, valueLayer, attentionMask, false,
+                    1.0 / Math.sqrt(headSize)); // (B, nh, Lq, hs)
+            Shape cs = ctx.getShape();
+            ctx = ctx.transpose(0, 2, 1, 3).reshape(cs.get(0), cs.get(2), allHeadSize); // (B, Lq, all_head)
+            return new Output(ctx, null, present);
+        }
         NDArray scores = queryLayer.matMul(keyLayer.transpose(0, 1, 3, 2)); // (B, nh, Lq, Lk)
         if (isRelative()) {
             scores = addRelativePositionScores(scores, queryLayer, keyLayer, past != null);

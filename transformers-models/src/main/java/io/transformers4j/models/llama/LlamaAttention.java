@@ -1,0 +1,90 @@
+package io.transformers4j.models.llama;
+
+import ai.djl.ndarray.NDArray;
+import io.transformers4j.models.LegacyCache;
+import io.transformers4j.nn.EagerAttention;
+import io.transformers4j.nn.Linear;
+import io.transformers4j.nn.RotaryEmbedding;
+import io.transformers4j.torch.TorchOps;
+import io.transformers4j.weights.DType;
+import io.transformers4j.weights.Weights;
+
+/**
+ * Port of {@code LlamaAttention} (eager): multi-head attention with rotary positions and grouped-query key/value heads.
+ * Keys are cached after the rotation, as Python caches them.
+ */
+final class LlamaAttention {
+
+    /** The attention output (batch, seq, hidden) and, when asked for, its weights (batch, heads, seq, keys). */
+    record Result(NDArray output, NDArray weights) {}
+
+    private final int layerIdx;
+    private final int hiddenSize;
+    private final int numHeads;
+    private final int headDim;
+    private final int numKeyValueHeads;
+    private final int numKeyValueGroups;
+    private final Linear qProj; // (heads * head_dim, hidden)
+    private final Linear kProj; // (kv_heads * head_dim, hidden)
+    private final Linear vProj; // (kv_heads * head_dim, hidden)
+    private final Linear oProj; // (hidden, heads * head_dim)
+    private final LlamaRotaryEmbedding rotaryEmb;
+
+    LlamaAttention(LlamaConfig config, Weights w, int layerIdx) {
+        this.layerIdx = layerIdx;
+        this.hiddenSize = config.hiddenSize();
+        this.numHeads = config.numAttentionHeads();
+        this.headDim = hiddenSize / numHeads;
+        this.numKeyValueHeads = config.numKeyValueHeads();
+        this.numKeyValueGroups = numHeads / numKeyValueHeads;
+        boolean bias = config.attentionBias();
+        this.qProj = new Linear(w.prefix("q_proj"), hiddenSize, (long) numHeads * headDim, bias);
+        this.kProj = new Linear(w.prefix("k_proj"), hiddenSize, (long) numKeyValueHeads * headDim, bias);
+        this.vProj = new Linear(w.prefix("v_proj"), hiddenSize, (long) numKeyValueHeads * headDim, bias);
+        this.oProj = new Linear(w.prefix("o_proj"), hiddenSize, hiddenSize, bias);
+        this.rotaryEmb = new LlamaRotaryEmbedding(headDim, config.maxPositionEmbeddings(), config.ropeTheta(),
+                config.ropeScalingType(), config.ropeScalingFactor());
+    }
+
+    /**
+     * @param hiddenStates (B, T, hidden)
+     * @param attentionMask additive (B or 1, 1, T, P + T), or null
+     * @param positionIds (B or 1, T) int64: the rotary positions
+     * @param cache the layer caches of this forward (keys/values appended here), or null
+     */
+    Result forward(NDArray hiddenStates, NDArray attentionMask, NDArray positionIds, LegacyCache cache,
+            boolean outputAttentions) {
+        long bsz = hiddenStates.getShape().get(0);
+        long qLen = hiddenStates.getShape().get(1);
+
+        NDArray queryStates = qProj.forward(hiddenStates).reshape(bsz, qLen, numHeads, headDim).transpose(0, 2, 1, 3);
+        NDArray keyStates = kProj.forward(hiddenStates).reshape(bsz, qLen, numKeyValueHeads, headDim)
+                .transpose(0, 2, 1, 3);   // (B, kvh, T, hd)
+        NDArray valueStates = vProj.forward(hiddenStates).reshape(bsz, qLen, numKeyValueHeads, headDim)
+                .transpose(0, 2, 1, 3);   // (B, kvh, T, hd)
+
+        NDArray[] cosSin = rotaryEmb.forward(valueStates, positionIds);
+        queryStates = RotaryEmbedding.applyRotaryPosEmb(queryStates, cosSin[0], cosSin[1]); // (B, nh, T, hd)
+        keyStates = RotaryEmbedding.applyRotaryPosEmb(keyStates, cosSin[0], cosSin[1]);
+
+        if (cache != null) {
+            NDArray[] kv = cache.update(keyStates, valueStates, layerIdx);
+            keyStates = kv[0];   // (B, kvh, P + T, hd)
+            valueStates = kv[1];
+        }
+        keyStates = EagerAttention.repeatKv(keyStates, numKeyValueGroups);     // (B, nh, S, hd)
+        valueStates = EagerAttention.repeatKv(valueStates, numKeyValueGroups); // (B, nh, S, hd)
+
+        NDArray attnWeights = queryStates.matMul(keyStates.transpose(0, 1, 3, 2))
+                .div((float) Math.sqrt(headDim));                               // (B, nh, T, S)
+        if (attentionMask != null) {
+            attnWeights = attnWeights.add(attentionMask);
+        }
+        DType dtype = TorchOps.dtypeOf(queryStates); // DJL cannot name bfloat16
+        attnWeights = EagerAttention.softmaxInFloat32(attnWeights, dtype);
+        NDArray attnOutput = attnWeights.matMul(valueStates);                  // (B, nh, T, hd)
+        attnOutput = attnOutput.transpose(0, 2, 1, 3).reshape(bsz, qLen, hiddenSize);
+        attnOutput = oProj.forward(attnOutput);
+        return new Result(attnOutput, outputAttentions ? attnWeights : null);
+    }
+}

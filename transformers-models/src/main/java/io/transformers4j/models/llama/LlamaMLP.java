@@ -1,0 +1,31 @@
+package io.transformers4j.models.llama;
+
+import ai.djl.ndarray.NDArray;
+import io.transformers4j.nn.Activations;
+import io.transformers4j.nn.Linear;
+import io.transformers4j.weights.Weights;
+import java.util.function.UnaryOperator;
+
+/**
+ * Port of {@code LlamaMLP}, the gated feed-forward block: {@code down_proj(act(gate_proj(x)) * up_proj(x))}.
+ *
+ * <p>{@code pretraining_tp > 1} makes Python slice these weights and sum partial products, which is the same
+ * arithmetic up to float rounding; it is computed unsliced here.
+ */
+final class LlamaMLP {
+    private final Linear gateProj; // (intermediate, hidden)
+    private final Linear upProj;   // (intermediate, hidden)
+    private final Linear downProj; // (hidden, intermediate)
+    private final UnaryOperator<NDArray> actFn;
+
+    LlamaMLP(LlamaConfig config, Weights w) {
+        this.gateProj = new Linear(w.prefix("gate_proj"), config.hiddenSize(), config.intermediateSize(), false);
+        this.upProj = new Linear(w.prefix("up_proj"), config.hiddenSize(), config.intermediateSize(), false);
+        this.downProj = new Linear(w.prefix("down_proj"), config.intermediateSize(), config.hiddenSize(), false);
+        this.actFn = Activations.get(config.hiddenAct());
+    }
+
+    NDArray forward(NDArray x) {
+        return downProj.forward(actFn.apply(gateProj.forward(x)).mul(upProj.forward(x)));
+    }
+}

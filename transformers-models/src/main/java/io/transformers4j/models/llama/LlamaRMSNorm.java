@@ -1,0 +1,24 @@
+package io.transformers4j.models.llama;
+
+import ai.djl.ndarray.NDArray;
+import io.transformers4j.nn.RMSNorm;
+import io.transformers4j.weights.Init;
+import io.transformers4j.weights.Weights;
+
+/**
+ * Port of {@code LlamaRMSNorm}: {@code weight * (x / sqrt(mean(x^2) + eps))}, computed in float32 and cast back to
+ * the input type before the weight multiplies it (see {@link RMSNorm#rmsNorm}).
+ */
+final class LlamaRMSNorm {
+    private final NDArray weight; // (hidden)
+    private final float varianceEpsilon;
+
+    LlamaRMSNorm(Weights w, int hiddenSize, double eps) {
+        this.weight = w.get("weight", Init.ONES, hiddenSize);
+        this.varianceEpsilon = (float) eps;
+    }
+
+    NDArray forward(NDArray hiddenStates) {
+        return RMSNorm.rmsNorm(hiddenStates, weight, varianceEpsilon);
+    }
+}

@@ -1,0 +1,109 @@
+package io.transformers4j.models.mistral;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import io.transformers4j.modeling.LoadOptions;
+import io.transformers4j.modeling.ModelClass;
+import io.transformers4j.modeling.ModelInputs;
+import io.transformers4j.modeling.PreTrainedModel;
+import io.transformers4j.modeling.outputs.BaseModelOutputWithPast;
+import io.transformers4j.modeling.outputs.CausalLMOutputWithPast;
+import io.transformers4j.nn.Linear;
+import io.transformers4j.nn.Losses;
+import io.transformers4j.torch.Torch;
+import io.transformers4j.torch.TorchOps;
+import io.transformers4j.weights.DType;
+import io.transformers4j.weights.Weights;
+import java.io.IOException;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * Mistral with its language-modelling head: next-token logits at every position. Port of {@code MistralForCausalLM}.
+ *
+ * <pre>{@code
+ * try (MistralForCausalLM model = MistralForCausalLM.fromPretrained("mistralai/Mistral-7B-v0.1")) {
+ *     CausalLMOutputWithPast out = model.forward(ModelInputs.builder().inputIds(ids).attentionMask(mask).build());
+ *     NDArray next = out.logits().get(":, -1, :").argMax(-1);
+ * }
+ * }</pre>
+ *
+ * Logits are float32 whatever the weights' type (Python's {@code logits.float()}).
+ */
+public class MistralForCausalLM extends PreTrainedModel {
+
+    public static final ModelClass<MistralConfig, MistralForCausalLM> CLASS =
+            new ModelClass<>("MistralForCausalLM", MistralConfig.class, "model", true, MistralForCausalLM::new);
+
+    static final Set<String> INPUTS = with(MistralModel.INPUTS, "labels");
+
+    private final MistralConfig config;
+    private final MistralModel model;
+    private final Linear lmHead; // weight (vocab, hidden), no bias
+
+    public MistralForCausalLM(MistralConfig config, Weights w) {
+        super(config, w);
+        this.config = config;
+        this.model = new MistralModel(config, w.prefix("model"));
+        if (config.tieWordEmbeddings()) {
+            // _tied_weights_keys = ["lm_head.weight"]: the head is the embedding matrix; checkpoints leave it out.
+            this.lmHead = new Linear(w.tie("lm_head.weight", model.embedTokens().weight), null);
+        } else {
+            this.lmHead = new Linear(w.prefix("lm_head"), config.hiddenSize(), config.vocabSize(), false);
+        }
+    }
+
+    public static MistralForCausalLM fromPretrained(String repoIdOrPath, LoadOptions options) throws IOException {
+        return PreTrainedModel.fromPretrained(CLASS, repoIdOrPath, options);
+    }
+
+    public static MistralForCausalLM fromPretrained(String repoIdOrPath) throws IOException {
+        return fromPretrained(repoIdOrPath, LoadOptions.defaults());
+    }
+
+    @Override
+    public MistralConfig config() {
+        return config;
+    }
+
+    /** The decoder under the head ({@code model.model}). */
+    public MistralModel model() {
+        return model;
+    }
+
+    @Override
+    public CausalLMOutputWithPast forward(ModelInputs inputs) {
+        inputs.requireOnly("MistralForCausalLM", INPUTS);
+        Torch.ensureThreadReady();
+        checkOpen();
+        try (NDScope scope = new NDScope()) {
+            BaseModelOutputWithPast outputs = model.run(inputs);
+            NDArray logits = lmHead.forward(outputs.lastHiddenState()); // (B, T, V)
+            if (TorchOps.dtypeOf(logits) != DType.F32) {
+                logits = TorchOps.toDType(logits, DType.F32); // Python: logits = logits.float()
+            }
+            NDArray loss = null;
+            NDArray labels = inputs.labels();
+            if (labels != null) {
+                // Shift so that tokens < n predict n; labels of -100 are ignored.
+                long seq = logits.getShape().get(1);
+                loss = Losses.crossEntropy(logits.get(new NDIndex(":, :{}, :", seq - 1)), labels.get(new NDIndex(":, 1:")));
+            }
+            CausalLMOutputWithPast out = new CausalLMOutputWithPast(loss, logits, outputs.pastKeyValues(),
+                    outputs.hiddenStates(), outputs.attentions());
+            MistralModel.keep(out);
+            return out;
+        }
+    }
+
+    public CausalLMOutputWithPast forward(NDArray inputIds, NDArray attentionMask) {
+        return forward(ModelInputs.builder().inputIds(inputIds).attentionMask(attentionMask).build());
+    }
+
+    static Set<String> with(Set<String> base, String... more) {
+        Set<String> s = new HashSet<>(base);
+        s.addAll(Set.of(more));
+        return Set.copyOf(s);
+    }
+}

@@ -1,0 +1,104 @@
+package io.transformers4j.models.persimmon;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import io.transformers4j.modeling.LoadOptions;
+import io.transformers4j.modeling.ModelClass;
+import io.transformers4j.modeling.ModelInputs;
+import io.transformers4j.modeling.PreTrainedModel;
+import io.transformers4j.modeling.outputs.BaseModelOutputWithPast;
+import io.transformers4j.modeling.outputs.CausalLMOutputWithPast;
+import io.transformers4j.nn.Linear;
+import io.transformers4j.nn.Losses;
+import io.transformers4j.torch.Torch;
+import io.transformers4j.weights.Weights;
+import java.io.IOException;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * Persimmon with its language-modelling head: next-token logits at every position. Port of {@code PersimmonForCausalLM}.
+ *
+ * <pre>{@code
+ * try (PersimmonForCausalLM model = PersimmonForCausalLM.fromPretrained("adept/persimmon-8b-base")) {
+ *     CausalLMOutputWithPast out = model.forward(ModelInputs.builder().inputIds(ids).attentionMask(mask).build());
+ *     NDArray next = out.logits().get(":, -1, :").argMax(-1);
+ * }
+ * }</pre>
+ *
+ * Unlike Llama and Mistral, Python does not upcast Persimmon's logits: they have the weights' type.
+ */
+public class PersimmonForCausalLM extends PreTrainedModel {
+
+    public static final ModelClass<PersimmonConfig, PersimmonForCausalLM> CLASS =
+            new ModelClass<>("PersimmonForCausalLM", PersimmonConfig.class, "model", true, PersimmonForCausalLM::new);
+
+    static final Set<String> INPUTS = with(PersimmonModel.INPUTS, "labels");
+
+    private final PersimmonConfig config;
+    private final PersimmonModel model;
+    private final Linear lmHead; // weight (vocab, hidden), no bias
+
+    public PersimmonForCausalLM(PersimmonConfig config, Weights w) {
+        super(config, w);
+        this.config = config;
+        this.model = new PersimmonModel(config, w.prefix("model"));
+        if (config.tieWordEmbeddings()) {
+            // _tied_weights_keys = ["lm_head.weight"]: the head is the embedding matrix; checkpoints leave it out.
+            this.lmHead = new Linear(w.tie("lm_head.weight", model.embedTokens().weight), null);
+        } else {
+            this.lmHead = new Linear(w.prefix("lm_head"), config.hiddenSize(), config.vocabSize(), false);
+        }
+    }
+
+    public static PersimmonForCausalLM fromPretrained(String repoIdOrPath, LoadOptions options) throws IOException {
+        return PreTrainedModel.fromPretrained(CLASS, repoIdOrPath, options);
+    }
+
+    public static PersimmonForCausalLM fromPretrained(String repoIdOrPath) throws IOException {
+        return fromPretrained(repoIdOrPath, LoadOptions.defaults());
+    }
+
+    @Override
+    public PersimmonConfig config() {
+        return config;
+    }
+
+    /** The decoder under the head ({@code model.model}). */
+    public PersimmonModel model() {
+        return model;
+    }
+
+    @Override
+    public CausalLMOutputWithPast forward(ModelInputs inputs) {
+        inputs.requireOnly("PersimmonForCausalLM", INPUTS);
+        Torch.ensureThreadReady();
+        checkOpen();
+        try (NDScope scope = new NDScope()) {
+            BaseModelOutputWithPast outputs = model.run(inputs);
+            NDArray logits = lmHead.forward(outputs.lastHiddenState()); // (B, T, V)
+            NDArray loss = null;
+            NDArray labels = inputs.labels();
+            if (labels != null) {
+                // Shift so that tokens < n predict n; labels of -100 are ignored.
+                long seq = logits.getShape().get(1);
+                loss = Losses.crossEntropy(logits.get(new NDIndex(":, :{}, :", seq - 1)), labels.get(new NDIndex(":, 1:")));
+            }
+            CausalLMOutputWithPast out = new CausalLMOutputWithPast(loss, logits, outputs.pastKeyValues(),
+                    outputs.hiddenStates(), outputs.attentions());
+            PersimmonModel.keep(out);
+            return out;
+        }
+    }
+
+    public CausalLMOutputWithPast forward(NDArray inputIds, NDArray attentionMask) {
+        return forward(ModelInputs.builder().inputIds(inputIds).attentionMask(attentionMask).build());
+    }
+
+    static Set<String> with(Set<String> base, String... more) {
+        Set<String> s = new HashSet<>(base);
+        s.addAll(Set.of(more));
+        return Set.copyOf(s);
+    }
+}

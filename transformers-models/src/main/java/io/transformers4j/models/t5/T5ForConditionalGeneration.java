@@ -1,0 +1,142 @@
+package io.transformers4j.models.t5;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import io.transformers4j.modeling.LoadOptions;
+import io.transformers4j.modeling.ModelClass;
+import io.transformers4j.modeling.ModelInputs;
+import io.transformers4j.modeling.PreTrainedModel;
+import io.transformers4j.modeling.Seq2SeqLM;
+import io.transformers4j.modeling.outputs.BaseModelOutput;
+import io.transformers4j.modeling.outputs.Seq2SeqLMOutput;
+import io.transformers4j.modeling.outputs.Seq2SeqModelOutput;
+import io.transformers4j.nn.Linear;
+import io.transformers4j.nn.Losses;
+import io.transformers4j.torch.Torch;
+import io.transformers4j.weights.Weights;
+import java.io.IOException;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * T5 with its language-modelling head: logits over the vocabulary for every decoder position. Port of
+ * {@code T5ForConditionalGeneration} (models/t5/modeling_t5.py).
+ *
+ * <pre>{@code
+ * try (T5ForConditionalGeneration model = T5ForConditionalGeneration.fromPretrained("google-t5/t5-small")) {
+ *     // training-style call: decoder inputs are the labels shifted right, loss over labels != -100
+ *     Seq2SeqLMOutput out = model.forward(ModelInputs.builder().inputIds(ids).attentionMask(mask).labels(labels).build());
+ * }
+ * }</pre>
+ *
+ * For generation, {@link #encode} runs the encoder once and {@link #decode} runs the decoder step by step over the
+ * cache (see {@link Seq2SeqLM}).
+ *
+ * <p>With {@code tie_word_embeddings} (original T5) the head is the {@code shared} embedding matrix, absent from
+ * checkpoints, and the decoder output is scaled by d_model^-0.5 before it, as Mesh TensorFlow did; T5 v1.1 has its
+ * own {@code lm_head.weight} and no rescale.
+ */
+public class T5ForConditionalGeneration extends T5PreTrainedModel implements Seq2SeqLM {
+
+    public static final ModelClass<T5Config, T5ForConditionalGeneration> CLASS = new ModelClass<>(
+            "T5ForConditionalGeneration", T5Config.class, BASE_MODEL_PREFIX, false, T5ForConditionalGeneration::new);
+
+    static final Set<String> INPUTS = with(T5Model.INPUTS, "labels");
+
+    private final T5Config config;
+    /** shared / encoder / decoder, at the checkpoint's root as in Python. */
+    private final T5Model model;
+    private final Linear lmHead; // weight (vocab, d_model), no bias
+
+    public T5ForConditionalGeneration(T5Config config, Weights w) {
+        super(config, w);
+        this.config = config;
+        this.model = new T5Model(config, w);
+        if (config.tieWordEmbeddings()) {
+            // Python's _tied_weights_keys: lm_head.weight IS shared.weight, so checkpoints leave it out.
+            this.lmHead = new Linear(w.tie("lm_head.weight", model.shared().weight), null);
+        } else {
+            this.lmHead = new Linear(w.prefix("lm_head"), config.dModel(), config.vocabSize(), false);
+        }
+    }
+
+    public static T5ForConditionalGeneration fromPretrained(String repoIdOrPath, LoadOptions options)
+            throws IOException {
+        return PreTrainedModel.fromPretrained(CLASS, repoIdOrPath, options);
+    }
+
+    public static T5ForConditionalGeneration fromPretrained(String repoIdOrPath) throws IOException {
+        return fromPretrained(repoIdOrPath, LoadOptions.defaults());
+    }
+
+    @Override
+    public T5Config config() {
+        return config;
+    }
+
+    @Override
+    public Seq2SeqLMOutput forward(ModelInputs inputs) {
+        inputs.requireOnly("T5ForConditionalGeneration", INPUTS);
+        Torch.ensureThreadReady();
+        checkOpen();
+        try (NDScope scope = new NDScope()) {
+            return keep(run(inputs));
+        }
+    }
+
+    private Seq2SeqLMOutput run(ModelInputs inputs) {
+        NDArray labels = inputs.labels();
+        NDArray decoderInputIds = inputs.decoderInputIds();
+        if (labels != null && decoderInputIds == null && !inputs.has("decoder_inputs_embeds")) {
+            decoderInputIds = shiftRight(labels); // teacher forcing: the decoder sees the labels shifted right
+        }
+        Seq2SeqModelOutput out = model.run(inputs, decoderInputIds);
+        NDArray sequenceOutput = out.lastHiddenState(); // (B, T, d_model)
+        if (config.tieWordEmbeddings()) {
+            // Rescale before projecting on the (tied) vocabulary, as Mesh TensorFlow does.
+            sequenceOutput = sequenceOutput.mul((float) Math.pow(config.dModel(), -0.5));
+        }
+        NDArray logits = lmHead.forward(sequenceOutput); // (B, T, vocab)
+        NDArray loss = labels == null ? null : Losses.crossEntropy(logits, labels);
+        return new Seq2SeqLMOutput(loss, logits, out.pastKeyValues(), out.decoderHiddenStates(),
+                out.decoderAttentions(), out.crossAttentions(), out.encoderLastHiddenState(),
+                out.encoderHiddenStates(), out.encoderAttentions());
+    }
+
+    @Override
+    public BaseModelOutput encode(NDArray inputIds, NDArray attentionMask) {
+        Torch.ensureThreadReady();
+        checkOpen();
+        try (NDScope scope = new NDScope()) {
+            return keep(model.runEncoder(inputIds, attentionMask, null, null, false, false));
+        }
+    }
+
+    @Override
+    public Seq2SeqLMOutput decode(NDArray decoderInputIds, NDArray decoderAttentionMask, NDArray encoderHiddenStates,
+            NDArray encoderAttentionMask, List<NDArray[]> pastKeyValues) {
+        Torch.ensureThreadReady();
+        checkOpen();
+        ModelInputs in = ModelInputs.builder().decoderInputIds(decoderInputIds)
+                .decoderAttentionMask(decoderAttentionMask).set("encoder_outputs", encoderHiddenStates)
+                .attentionMask(encoderAttentionMask).pastKeyValues(pastKeyValues).useCache(true)
+                .outputAttentions(false).outputHiddenStates(false).build();
+        try (NDScope scope = new NDScope()) {
+            Seq2SeqLMOutput out = run(in);
+            return keep(new Seq2SeqLMOutput(null, out.logits(), out.pastKeyValues(), null, null, null, null, null,
+                    null));
+        }
+    }
+
+    @Override
+    public Integer decoderStartTokenId() {
+        return config.decoderStartTokenId();
+    }
+
+    static Set<String> with(Set<String> base, String... more) {
+        Set<String> s = new HashSet<>(base);
+        s.addAll(Set.of(more));
+        return Set.copyOf(s);
+    }
+}
