@@ -33,6 +33,8 @@ final class MistralAttention {
     private final Linear kProj; // (kv_heads * head_dim, hidden)
     private final Linear vProj; // (kv_heads * head_dim, hidden)
     private final Linear oProj; // (hidden, heads * head_dim)
+    /** Only for a SinkCache's tables of positions [0, kv_seq_len); the model computes the per-token tables. */
+    private final MistralRotaryEmbedding rotaryEmb;
 
     MistralAttention(MistralConfig config, Weights w, int layerIdx) {
         this.layerIdx = layerIdx;
@@ -45,6 +47,7 @@ final class MistralAttention {
         this.kProj = new Linear(w.prefix("k_proj"), hiddenSize, (long) numKeyValueHeads * headDim, false);
         this.vProj = new Linear(w.prefix("v_proj"), hiddenSize, (long) numKeyValueHeads * headDim, false);
         this.oProj = new Linear(w.prefix("o_proj"), (long) numHeads * headDim, hiddenSize, false);
+        this.rotaryEmb = new MistralRotaryEmbedding(headDim, config.ropeTheta());
     }
 
     /**
