@@ -19,8 +19,10 @@ public final class SdpaAttention {
      * @param query (batch, heads, seq, head_dim)
      * @param key (batch, kv_heads, keys, head_dim), heads a multiple of kv_heads (grouped-query attention)
      * @param value as key
-     * @param mask additive (batch or 1, 1, seq, keys or more columns; only the first {@code keys} are used), of
-     *     query's dtype, or null for no mask
+     * @param mask additive (batch or 1, 1, seq, columns), of query's dtype, or null for no mask. With more columns
+     *     than keys only the first {@code keys} are used (Python's {@code causal_mask[..., :keys]}); with fewer, only
+     *     the first {@code columns} keys are attended: a preallocated cache (StaticCache) passes the written prefix
+     *     this way, its other slots being masked for every query anyway
      * @return (batch, heads, seq, head_dim), softmax(q k^T / sqrt(head_dim) + mask) v
      */
     public static NDArray attention(NDArray query, NDArray key, NDArray value, NDArray mask) {
@@ -33,8 +35,12 @@ public final class SdpaAttention {
         long kvHeads = ks.get(1);
         long keys = ks.get(2);
         int nRep = Math.toIntExact(heads / kvHeads);
-        if (mask != null && mask.getShape().get(3) != keys) {
+        if (mask != null && mask.getShape().get(3) > keys) {
             mask = mask.get(new NDIndex(":, :, :, :{}", keys)); // Python: causal_mask[:, :, :, : key_states.shape[-2]]
+        } else if (mask != null && mask.getShape().get(3) < keys) {
+            keys = mask.getShape().get(3);
+            key = key.get(new NDIndex(":, :, :{}", keys));     // views: no copy
+            value = value.get(new NDIndex(":, :, :{}", keys));
         }
         if (seq == 1 && nRep > 1) {
             // One new token: the nRep query heads of a group become nRep query rows against the group's single

@@ -19,6 +19,7 @@ import io.transformers4j.torch.TorchOps;
 import io.transformers4j.weights.Weights;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
@@ -148,8 +149,15 @@ public class LlamaModel extends PreTrainedModel {
         if (positionIds == null) {
             positionIds = cachePosition.expandDims(0); // (1, T)
         }
+        long maskLength = keyLength;
+        if (staticCache && !outputAttentions) {
+            // The static cache's slots after the last position written are masked for every query (they add exact
+            // zeros to the softmax); without attention probabilities to return, the fused attention reads only the
+            // written prefix, which this narrower mask tells it (SdpaAttention).
+            maskLength = Arrays.stream(cachePosition.toType(DataType.INT64, false).toLongArray()).max().orElse(-1) + 1;
+        }
         // _update_causal_mask: key j visible to new token i iff j <= cache_position[i] and attention_mask keeps j.
-        NDArray causalMask = EagerAttention.causalMask(m, cachePosition, keyLength, null,
+        NDArray causalMask = EagerAttention.causalMask(m, cachePosition, maskLength, null,
                 inputs.attentionMask(), TorchOps.dtypeOf(inputsEmbeds));
 
         // The rotary tables of these positions, each (B or 1, 1, T, head_dim), once for all layers.
