@@ -61,7 +61,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * <ul>
  *   <li>{@code generate()} of 256 new tokens (greedy, {@code cache_implementation="static"}, no EOS) after a
  *       512-token prompt: time to first token (TTFT: prompt forward + first token) and decode tokens/s over the other
- *       255 tokens, from a streamer's timestamps; median of the repeats;
+ *       255 tokens, from a streamer's timestamps (after a short warm-up generate);
  *   <li>the same decode as a bare loop (forward + argmax on a StaticCache, no generate() bookkeeping);
  *   <li>peak RSS (VmHWM) against the checkpoint's size, and the parameters' dtypes (a bfloat16 checkpoint loaded
  *       with dtype "auto" must hold no float32 copy).
@@ -110,8 +110,8 @@ public final class LlmDecodeBenchmark {
 
     // ================================================================== options
 
-    record Options(Path dir, int threads, int promptTokens, int newTokens, int repeats, int jlamaRepeats,
-            List<String> dtypes, String jlamaJava, String jlamaClasspath, boolean jmh, String child) {
+    record Options(Path dir, int threads, int promptTokens, int newTokens, int rounds, List<String> dtypes,
+            String jlamaJava, String jlamaClasspath, boolean jmh, String child, boolean bare) {
 
         static Options parse(String[] args) {
             Map<String, String> m = new TreeMap<>();
@@ -120,8 +120,8 @@ public final class LlmDecodeBenchmark {
                 if (!a.startsWith("--")) {
                     throw new IllegalArgumentException("unexpected argument " + a + "; " + USAGE);
                 }
-                if (a.equals("--jmh")) {
-                    m.put("jmh", "true");
+                if (a.equals("--jmh") || a.equals("--bare")) {
+                    m.put(a.substring(2), "true");
                 } else if (i + 1 < args.length) {
                     m.put(a.substring(2), args[++i]);
                 } else {
@@ -133,32 +133,35 @@ public final class LlmDecodeBenchmark {
                             .availableProcessors()))),
                     Integer.parseInt(m.getOrDefault("prompt-tokens", String.valueOf(PROMPT_TOKENS))),
                     Integer.parseInt(m.getOrDefault("new-tokens", String.valueOf(NEW_TOKENS))),
-                    Integer.parseInt(m.getOrDefault("repeats", "3")),
-                    Integer.parseInt(m.getOrDefault("jlama-repeats", "2")),
+                    Integer.parseInt(m.getOrDefault("rounds", "3")),
                     List.of(m.getOrDefault("dtypes", "f32,bf16").split(",")),
-                    m.get("jlama-java"), m.get("jlama-classpath"), m.containsKey("jmh"), m.get("child"));
+                    m.get("jlama-java"), m.get("jlama-classpath"), m.containsKey("jmh"), m.get("child"),
+                    m.containsKey("bare"));
             for (String d : o.dtypes) {
                 if (!d.equals("f32") && !d.equals("bf16")) {
                     throw new IllegalArgumentException("--dtypes takes f32 and/or bf16, got " + d);
                 }
             }
-            if (o.threads < 1 || o.promptTokens < 1 || o.newTokens < 2 || o.repeats < 1) {
-                throw new IllegalArgumentException("--threads, --prompt-tokens, --repeats must be >= 1 and "
+            if (o.threads < 1 || o.promptTokens < 1 || o.newTokens < 2 || o.rounds < 1) {
+                throw new IllegalArgumentException("--threads, --prompt-tokens, --rounds must be >= 1 and "
                         + "--new-tokens >= 2");
             }
             return o;
         }
 
-        List<String> childArgs(String dtype) {
-            return List.of("--child", dtype, "--dir", dir.toString(), "--threads", String.valueOf(threads),
-                    "--prompt-tokens", String.valueOf(promptTokens), "--new-tokens", String.valueOf(newTokens),
-                    "--repeats", String.valueOf(repeats));
+        List<String> childArgs(String dtype, boolean withBareLoop) {
+            List<String> a = new ArrayList<>(List.of("--child", dtype, "--dir", dir.toString(), "--threads",
+                    String.valueOf(threads), "--prompt-tokens", String.valueOf(promptTokens), "--new-tokens",
+                    String.valueOf(newTokens)));
+            if (withBareLoop) {
+                a.add("--bare");
+            }
+            return a;
         }
     }
 
-    static final String USAGE = "usage: LlmDecodeBenchmark [--threads N] [--dtypes f32,bf16] [--repeats R] "
-            + "[--prompt-tokens 512] [--new-tokens 256] [--dir DIR] [--jlama-java JAVA --jlama-classpath CP "
-            + "[--jlama-repeats R]] [--jmh]";
+    static final String USAGE = "usage: LlmDecodeBenchmark [--threads N] [--dtypes f32,bf16] [--rounds R] "
+            + "[--prompt-tokens 512] [--new-tokens 256] [--dir DIR] [--jlama-java JAVA --jlama-classpath CP] [--jmh]";
 
     // ================================================================== main: the whole comparison
 
@@ -182,20 +185,22 @@ public final class LlmDecodeBenchmark {
         System.out.printf(Locale.ROOT, "bandwidth: copy %.1f GB/s (read+write, best of 5, 1 GiB), read-only %.1f GB/s"
                 + "%n", bw.copyGBs, bw.readGBs);
 
-        Map<String, Map<String, String>> ours = new LinkedHashMap<>();
-        Map<String, Map<String, String>> jlama = new LinkedHashMap<>();
-        Map<String, Double> jmhStep = new LinkedHashMap<>();
-        String jlamaNote = o.jlamaJava == null ? "not run: no --jlama-java/--jlama-classpath (tests/run-llm-benchmark "
-                + "passes them)" : null;
-        for (String d : o.dtypes) {
-            ours.put(d, runChild(o, d));
-            if (o.jlamaJava != null) {
-                jlama.put(d, runJlama(o, ckpt.get(d), promptFile));
+        // Rounds of (ours, Jlama) per dtype, each in a fresh JVM: on a shared machine the load changes from minute to
+        // minute, so the two engines are compared round by round and the medians reported.
+        Map<String, List<Map<String, String>>> ours = new LinkedHashMap<>();
+        Map<String, List<Map<String, String>>> jlama = new LinkedHashMap<>();
+        for (int r = 0; r < o.rounds; r++) {
+            for (String d : o.dtypes) {
+                System.out.println("== round " + (r + 1) + "/" + o.rounds + ", " + d + " (load " + loadAverage() + ")");
+                ours.computeIfAbsent(d, k -> new ArrayList<>()).add(runChild(o, d, r == 0));
+                if (o.jlamaJava != null) {
+                    jlama.computeIfAbsent(d, k -> new ArrayList<>()).add(runJlama(o, ckpt.get(d), promptFile));
+                }
             }
         }
-        if (o.jmh) {
-            jmhStep.putAll(runJmh(o));
-        }
+        Map<String, Double> jmhStep = o.jmh ? runJmh(o) : Map.of();
+        String jlamaNote = o.jlamaJava == null ? "not run: no --jlama-java/--jlama-classpath (tests/run-llm-benchmark "
+                + "passes them)" : null;
         String loadAfter = loadAverage();
         printTable(o, ckpt, bw, ours, jlama, jmhStep, jlamaNote, loadBefore, loadAfter);
     }
@@ -386,22 +391,15 @@ public final class LlmDecodeBenchmark {
 
             NDArray ids = m.create(prompt, new Shape(1, prompt.length));
             // Warm-up (oneDNN primitives, JIT): a short generate, not timed.
-            generate(model, ids.get(new NDIndex(":, :16")), 4);
+            generate(model, ids.get(new NDIndex(":, :16")), 32);
 
-            List<Double> ttft = new ArrayList<>();
-            List<Double> decode = new ArrayList<>();
-            long[] firstTokens = null;
-            for (int r = 0; r < o.repeats; r++) {
-                Timing t = generate(model, ids, o.newTokens);
-                ttft.add(t.ttftMs);
-                decode.add(t.decodeTokS);
-                firstTokens = t.firstTokens;
-                out("run", r + " ttft_ms=" + fmt(t.ttftMs) + " decode_tok_s=" + fmt(t.decodeTokS));
+            Timing t = generate(model, ids, o.newTokens);
+            out("ttft_ms", t.ttftMs);
+            out("decode_tok_s", t.decodeTokS);
+            out("first_tokens", Arrays.toString(t.firstTokens).replace(" ", ""));
+            if (o.bare) {
+                out("bare_decode_tok_s", bareLoop(model, ids, o.newTokens));
             }
-            out("ttft_ms", median(ttft));
-            out("decode_tok_s", median(decode));
-            out("first_tokens", Arrays.toString(firstTokens).replace(" ", ""));
-            out("bare_decode_tok_s", bareLoop(model, ids, o.newTokens));
         }
         out("vmhwm_kb", procStatus("VmHWM"));
         System.exit(0);
@@ -476,11 +474,13 @@ public final class LlmDecodeBenchmark {
 
     // ================================================================== running the children
 
-    static Map<String, String> runChild(Options o, String dtype) throws IOException, InterruptedException {
+    static Map<String, String> runChild(Options o, String dtype, boolean withBareLoop) throws IOException,
+            InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dai.djl.offline=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Xmx1g",
+                "-Dai.djl.offline=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error", "-Xmx1g",
                 "-cp", System.getProperty("java.class.path"), LlmDecodeBenchmark.class.getName()));
-        cmd.addAll(o.childArgs(dtype));
+        cmd.addAll(o.childArgs(dtype, withBareLoop));
         System.out.println("-- transformers4j " + dtype + " (fresh JVM)");
         return runAndParse(cmd, "T4J ");
     }
@@ -490,27 +490,12 @@ public final class LlmDecodeBenchmark {
         List<String> cmd = List.of(o.jlamaJava, "--add-modules", "jdk.incubator.vector",
                 "-Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0", "-cp", o.jlamaClasspath,
                 "io.transformers4j.jlama.JlamaDecode", dir.toString(), promptFile.toString(),
-                String.valueOf(o.threads), String.valueOf(o.newTokens), String.valueOf(o.jlamaRepeats));
+                String.valueOf(o.threads), String.valueOf(o.newTokens), "1");
         System.out.println("-- Jlama " + dir.getFileName() + " (fresh JVM)");
         Map<String, String> r = runAndParse(cmd, "JLAMA ");
-        List<Double> ttft = new ArrayList<>();
-        List<Double> decode = new ArrayList<>();
-        for (Map.Entry<String, String> e : r.entrySet()) {
-            if (e.getKey().startsWith("run=")) {
-                Map<String, String> kv = keyValues(e.getKey() + " " + e.getValue());
-                ttft.add(Double.parseDouble(kv.get("ttft_ms")));
-                decode.add(Double.parseDouble(kv.get("decode_tok_s")));
-                r.put("first_tokens", kv.get("first_tokens"));
-            }
-        }
-        // The first run warms Jlama's JIT up; with more than one, report the later ones.
-        if (ttft.size() > 1) {
-            ttft.remove(0);
-            decode.remove(0);
-        }
-        if (!ttft.isEmpty()) {
-            r.put("ttft_ms", fmt(median(ttft)));
-            r.put("decode_tok_s", fmt(median(decode)));
+        String run = r.remove("run=0");
+        if (run != null) {
+            r.putAll(keyValues(run));
         }
         return r;
     }
@@ -573,14 +558,14 @@ public final class LlmDecodeBenchmark {
 
     // ================================================================== the table
 
-    static void printTable(Options o, Map<String, Path> ckpt, Bandwidth bw, Map<String, Map<String, String>> ours,
-            Map<String, Map<String, String>> jlama, Map<String, Double> jmhStep, String jlamaNote, String loadBefore,
-            String loadAfter) throws IOException {
+    static void printTable(Options o, Map<String, Path> ckpt, Bandwidth bw,
+            Map<String, List<Map<String, String>>> ours, Map<String, List<Map<String, String>>> jlama,
+            Map<String, Double> jmhStep, String jlamaNote, String loadBefore, String loadAfter) throws IOException {
         System.out.println();
-        System.out.println("== Results (batch 1, greedy, prompt " + o.promptTokens + " tokens, " + o.newTokens
-                + " new tokens, " + o.threads + " threads; load average before " + loadBefore + ", after "
-                + loadAfter + ")");
-        System.out.printf(Locale.ROOT, "%-34s", "");
+        System.out.println("== Results: batch 1, greedy, prompt " + o.promptTokens + " tokens, " + o.newTokens
+                + " new tokens, " + o.threads + " threads, median of " + o.rounds + " rounds (load average before "
+                + loadBefore + ", after " + loadAfter + ")");
+        System.out.printf(Locale.ROOT, "%-38s", "");
         for (String d : ckpt.keySet()) {
             System.out.printf(Locale.ROOT, "%20s", d);
         }
@@ -588,60 +573,89 @@ public final class LlmDecodeBenchmark {
         Map<String, String[]> rows = new LinkedHashMap<>();
         for (Map.Entry<String, Path> e : ckpt.entrySet()) {
             String d = e.getKey();
-            Map<String, String> us = ours.get(d);
-            Map<String, String> jl = jlama.getOrDefault(d, Map.of());
+            List<Map<String, String>> us = ours.getOrDefault(d, List.of());
+            List<Map<String, String>> jl = jlama.getOrDefault(d, List.of());
             long size = Files.size(e.getValue().resolve("model.safetensors"));
             long perToken = bytesPerToken(e.getValue());
             double bound = bw.copyGBs * 1e9 / perToken;
             double boundRead = bw.readGBs * 1e9 / perToken;
-            double dec = num(us, "decode_tok_s");
-            double jdec = num(jl, "decode_tok_s");
-            double hwm = num(us, "vmhwm_kb") * 1024;
-            double base = num(us, "rss_base_kb") * 1024;
+            double dec = median(us, "decode_tok_s");
+            List<Double> ratios = new ArrayList<>();
+            for (int r = 0; r < Math.min(us.size(), jl.size()); r++) {
+                ratios.add(num(us.get(r), "decode_tok_s") / num(jl.get(r), "decode_tok_s"));
+            }
+            double hwm = max(us, "vmhwm_kb") * 1024;
+            double base = median(us, "rss_base_kb") * 1024;
             row(rows, d, "checkpoint size (MB)", fmt(size / 1e6));
             row(rows, d, "weight bytes read per token (MB)", fmt(perToken / 1e6));
             row(rows, d, "bound @copy bandwidth (tok/s)", fmt(bound));
             row(rows, d, "bound @read bandwidth (tok/s)", fmt(boundRead));
-            row(rows, d, "ours: decode, generate() (tok/s)", fmt(dec));
-            row(rows, d, "ours: decode, bare loop (tok/s)", fmt(num(us, "bare_decode_tok_s")));
+            row(rows, d, "ours: generate() decode (tok/s)", fmt(dec) + " " + range(us, "decode_tok_s"));
+            row(rows, d, "ours: bare loop decode (tok/s)", fmt(median(us, "bare_decode_tok_s")));
             if (jmhStep.containsKey(d)) {
-                row(rows, d, "ours: JMH one step @640 (tok/s)", fmt(jmhStep.get(d)));
+                row(rows, d, "ours: JMH step @640 (tok/s)", fmt(jmhStep.get(d)));
             }
             row(rows, d, "ours / copy bound", pct(dec / bound));
             row(rows, d, "ours / read bound", pct(dec / boundRead));
-            row(rows, d, "Jlama: decode (tok/s)", jl.isEmpty() ? "-" : fmt(jdec));
-            row(rows, d, "ours / Jlama", jl.isEmpty() ? "-" : fmt(dec / jdec) + "x");
-            row(rows, d, "ours: TTFT " + o.promptTokens + " tokens (ms)", fmt(num(us, "ttft_ms")));
-            row(rows, d, "Jlama: TTFT (ms)", jl.isEmpty() ? "-" : jl.getOrDefault("ttft_ms", "-"));
+            row(rows, d, "Jlama: decode (tok/s)", jl.isEmpty() ? "-" : fmt(median(jl, "decode_tok_s")) + " "
+                    + range(jl, "decode_tok_s"));
+            row(rows, d, "ours / Jlama (median of rounds)", ratios.isEmpty() ? "-"
+                    : fmt(median(ratios)) + "x " + rangeOf(ratios));
+            row(rows, d, "ours: TTFT " + o.promptTokens + " tokens (ms)", fmt(median(us, "ttft_ms")));
+            row(rows, d, "Jlama: TTFT (ms)", jl.isEmpty() ? "-" : fmt(median(jl, "ttft_ms")));
             row(rows, d, "ours: peak RSS VmHWM (MB)", fmt(hwm / 1e6));
             row(rows, d, "ours: VmHWM / checkpoint", fmt(hwm / size) + "x");
-            row(rows, d, "ours: (VmHWM - JVM+LibTorch) / ckpt", fmt((hwm - base) / size) + "x");
-            row(rows, d, "Jlama: VmHWM (MB)", jl.isEmpty() ? "-" : fmt(num(jl, "vmhwm_kb") * 1024 / 1e6));
-            row(rows, d, "parameter dtypes (ours)", us.getOrDefault("param_dtypes", "-"));
-            row(rows, d, "same first tokens as Jlama", jl.isEmpty() ? "-"
-                    : String.valueOf(us.getOrDefault("first_tokens", "?").equals(jl.get("first_tokens"))));
+            row(rows, d, "ours: (VmHWM - JVM,LibTorch) / ckpt", fmt((hwm - base) / size) + "x");
+            row(rows, d, "Jlama: VmHWM (MB)", jl.isEmpty() ? "-" : fmt(max(jl, "vmhwm_kb") * 1024 / 1e6));
+            row(rows, d, "parameter dtypes (ours)", us.isEmpty() ? "-" : us.get(0).getOrDefault("param_dtypes", "-"));
+            boolean same = !jl.isEmpty() && !us.isEmpty();
+            for (int r = 0; same && r < Math.min(us.size(), jl.size()); r++) {
+                same = us.get(r).getOrDefault("first_tokens", "?").equals(jl.get(r).get("first_tokens"));
+            }
+            row(rows, d, "first 8 tokens equal Jlama's", jl.isEmpty() ? "-" : String.valueOf(same));
         }
         for (Map.Entry<String, String[]> r : rows.entrySet()) {
-            System.out.printf(Locale.ROOT, "%-34s", r.getKey());
+            System.out.printf(Locale.ROOT, "%-38s", r.getKey());
             for (String v : r.getValue()) {
                 System.out.printf(Locale.ROOT, "%20s", v == null ? "-" : v);
             }
             System.out.println();
         }
-        System.out.println("JVM+LibTorch = VmRSS after the engine and bridge load, before the model (rss_base_kb).");
+        System.out.println("[min-max] over rounds. JVM,LibTorch = VmRSS once the engine and bridge are loaded, before "
+                + "the model.");
         if (jlamaNote != null) {
             System.out.println("Jlama " + jlamaNote);
         }
-        for (Map.Entry<String, Map<String, String>> e : ours.entrySet()) {
-            if (e.getValue().containsKey("error")) {
-                System.out.println("transformers4j " + e.getKey() + ": " + e.getValue().get("error"));
+        for (Map<String, List<Map<String, String>>> engine : List.of(ours, jlama)) {
+            for (Map.Entry<String, List<Map<String, String>>> e : engine.entrySet()) {
+                for (Map<String, String> run : e.getValue()) {
+                    if (run.containsKey("error")) {
+                        System.out.println((engine == ours ? "transformers4j " : "Jlama ") + e.getKey() + ": "
+                                + run.get("error"));
+                    }
+                }
             }
         }
-        for (Map.Entry<String, Map<String, String>> e : jlama.entrySet()) {
-            if (e.getValue().containsKey("error")) {
-                System.out.println("Jlama " + e.getKey() + ": " + e.getValue().get("error"));
-            }
+    }
+
+    static double median(List<Map<String, String>> runs, String key) {
+        return median(runs.stream().map(m -> num(m, key)).filter(v -> !Double.isNaN(v)).toList());
+    }
+
+    static double max(List<Map<String, String>> runs, String key) {
+        return runs.stream().mapToDouble(m -> num(m, key)).filter(v -> !Double.isNaN(v)).max().orElse(Double.NaN);
+    }
+
+    static String range(List<Map<String, String>> runs, String key) {
+        return rangeOf(runs.stream().map(m -> num(m, key)).filter(v -> !Double.isNaN(v)).toList());
+    }
+
+    static String rangeOf(List<Double> xs) {
+        if (xs.size() < 2) {
+            return "";
         }
+        return "[" + fmt(xs.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN)) + "-"
+                + fmt(xs.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN)) + "]";
     }
 
     private static void row(Map<String, String[]> rows, String dtype, String name, String value) {

@@ -117,8 +117,9 @@ public final class TorchOps {
         PtNDArray p = pt(x, fn, "x");
         PtNDArray w = pt(weight, fn, "weight");
         PtNDArray bi = bias == null ? null : pt(bias, fn, "bias");
-        long[] xs = b.sizes(p.getHandle());
-        long[] ws = b.sizes(w.getHandle());
+        // DJL keeps the shapes on the Java side: cheaper than asking LibTorch on a call made per layer per token
+        long[] xs = p.getShape().getShape();
+        long[] ws = w.getShape().getShape();
         if (xs.length < 1 || ws.length != 2 || xs[xs.length - 1] != ws[1]) {
             throw new IllegalArgumentException(fn + ": x must be (..., in_features) and weight (out_features,"
                     + " in_features), got " + describe(b, "x", p, "weight", w));

@@ -56,33 +56,51 @@ public final class JlamaDecode {
                 TensorOperationsProvider.get().name().replace(' ', '_'), threads, weightType(model), loadS);
 
         KvBufferCache kvCache = kvBufferCache(model);
+        // Warm-up (JIT of the vector kernels), not timed: the same as the transformers4j side does.
+        run(model, kvCache, Arrays.copyOf(prompt, 16), 32);
         for (int r = 0; r < repeats; r++) {
-            try (KvBufferCache.KvBuffer kv = kvCache.getKvBuffer(UUID.randomUUID());
-                    AbstractTensor logits = model.makeDenseTensor(model.getConfig().vocabularySize)) {
-                long start = System.nanoTime();
-                AbstractTensor out = model.batchForward(prompt, 0, kv);
-                int next = model.sample(out.slice(out.shape().first() - 1), 0f, 0f, logits);
-                out.close();
-                long first = System.nanoTime();
-                int[] generated = new int[newTokens];
-                generated[0] = next;
-                for (int i = 1; i < newTokens; i++) {
-                    // the public overload the protected forward(token, pos, kv) delegates to
-                    AbstractTensor o = model.forward(next, prompt.length + i - 1, kv, Optional.empty());
-                    next = model.sample(o, 0f, 0f, logits);
-                    o.close();
-                    kv.incrementContextPosition();
-                    generated[i] = next;
-                }
-                long end = System.nanoTime();
-                double ttft = (first - start) / 1e6;
-                double decodeTokS = (newTokens - 1) / ((end - first) / 1e9);
-                System.out.printf("JLAMA run=%d ttft_ms=%.1f decode_tok_s=%.2f first_tokens=%s%n", r, ttft,
-                        decodeTokS, Arrays.toString(Arrays.copyOf(generated, 8)).replace(" ", ""));
-            }
+            long[] t = run(model, kvCache, prompt, newTokens);
+            double ttft = (t[1] - t[0]) / 1e6;
+            double decodeTokS = (newTokens - 1) / ((t[2] - t[1]) / 1e9);
+            System.out.printf("JLAMA run=%d ttft_ms=%.1f decode_tok_s=%.2f first_tokens=%s%n", r, ttft,
+                    decodeTokS, Arrays.toString(Arrays.copyOfRange(t, 3, 11)).replace(" ", ""));
         }
         System.out.printf("JLAMA rss_before_load_kb=%d vmhwm_kb=%d%n", rssBefore, status("VmHWM"));
         System.exit(0); // Jlama's executor threads are not daemons
+    }
+
+    /**
+     * Jlama's generate() loop, greedy: {start, first token, end} nanoTimes followed by the first 8 (or fewer)
+     * generated ids.
+     */
+    private static long[] run(AbstractModel model, KvBufferCache kvCache, int[] prompt, int newTokens) {
+        long[] result = new long[3 + 8];
+        try (KvBufferCache.KvBuffer kv = kvCache.getKvBuffer(UUID.randomUUID());
+                AbstractTensor logits = model.makeDenseTensor(model.getConfig().vocabularySize)) {
+            long start = System.nanoTime();
+            AbstractTensor out = model.batchForward(prompt, 0, kv);
+            int next = model.sample(out.slice(out.shape().first() - 1), 0f, 0f, logits);
+            out.close();
+            long first = System.nanoTime();
+            int[] generated = new int[newTokens];
+            generated[0] = next;
+            for (int i = 1; i < newTokens; i++) {
+                // the public overload the protected forward(token, pos, kv) delegates to
+                AbstractTensor o = model.forward(next, prompt.length + i - 1, kv, Optional.empty());
+                next = model.sample(o, 0f, 0f, logits);
+                o.close();
+                kv.incrementContextPosition();
+                generated[i] = next;
+            }
+            long end = System.nanoTime();
+            result[0] = start;
+            result[1] = first;
+            result[2] = end;
+            for (int i = 0; i < 8 && i < newTokens; i++) {
+                result[3 + i] = generated[i];
+            }
+        }
+        return result;
     }
 
     /** The model's KV buffer cache (Jlama's generate() uses this protected field). */
