@@ -110,8 +110,8 @@ public final class LlmDecodeBenchmark {
 
     // ================================================================== options
 
-    record Options(Path dir, int threads, int promptTokens, int newTokens, int rounds, List<String> dtypes,
-            String jlamaJava, String jlamaClasspath, boolean jmh, String child, boolean bare) {
+    record Options(Path dir, int threads, List<Integer> threadCounts, int promptTokens, int newTokens, int rounds,
+            List<String> dtypes, String jlamaJava, String jlamaClasspath, boolean jmh, String child, boolean bare) {
 
         static Options parse(String[] args) {
             Map<String, String> m = new TreeMap<>();
@@ -128,12 +128,14 @@ public final class LlmDecodeBenchmark {
                     throw new IllegalArgumentException(a + " needs a value; " + USAGE);
                 }
             }
+            int cores = Runtime.getRuntime().availableProcessors();
+            List<Integer> threadCounts = Arrays.stream(m.getOrDefault("threads", cores > 1 ? "1," + cores : "1")
+                    .split(",")).map(Integer::valueOf).toList();
             Options o = new Options(Path.of(m.getOrDefault("dir", "tests/target/bench-checkpoints")),
-                    Integer.parseInt(m.getOrDefault("threads", String.valueOf(Runtime.getRuntime()
-                            .availableProcessors()))),
+                    threadCounts.get(0), threadCounts,
                     Integer.parseInt(m.getOrDefault("prompt-tokens", String.valueOf(PROMPT_TOKENS))),
                     Integer.parseInt(m.getOrDefault("new-tokens", String.valueOf(NEW_TOKENS))),
-                    Integer.parseInt(m.getOrDefault("rounds", "3")),
+                    Integer.parseInt(m.getOrDefault("rounds", "2")),
                     List.of(m.getOrDefault("dtypes", "f32,bf16").split(",")),
                     m.get("jlama-java"), m.get("jlama-classpath"), m.containsKey("jmh"), m.get("child"),
                     m.containsKey("bare"));
@@ -142,11 +144,17 @@ public final class LlmDecodeBenchmark {
                     throw new IllegalArgumentException("--dtypes takes f32 and/or bf16, got " + d);
                 }
             }
-            if (o.threads < 1 || o.promptTokens < 1 || o.newTokens < 2 || o.rounds < 1) {
+            if (o.threadCounts.stream().anyMatch(t -> t < 1) || o.promptTokens < 1 || o.newTokens < 2
+                    || o.rounds < 1) {
                 throw new IllegalArgumentException("--threads, --prompt-tokens, --rounds must be >= 1 and "
                         + "--new-tokens >= 2");
             }
             return o;
+        }
+
+        Options withThreads(int t) {
+            return new Options(dir, t, List.of(t), promptTokens, newTokens, rounds, dtypes, jlamaJava, jlamaClasspath,
+                    jmh, child, bare);
         }
 
         List<String> childArgs(String dtype, boolean withBareLoop) {
@@ -160,7 +168,7 @@ public final class LlmDecodeBenchmark {
         }
     }
 
-    static final String USAGE = "usage: LlmDecodeBenchmark [--threads N] [--dtypes f32,bf16] [--rounds R] "
+    static final String USAGE = "usage: LlmDecodeBenchmark [--threads 1,2] [--dtypes f32,bf16] [--rounds R] "
             + "[--prompt-tokens 512] [--new-tokens 256] [--dir DIR] [--jlama-java JAVA --jlama-classpath CP] [--jmh]";
 
     // ================================================================== main: the whole comparison
@@ -171,38 +179,53 @@ public final class LlmDecodeBenchmark {
             child(o);
             return;
         }
-        String loadBefore = loadAverage();
-        Torch.setNumThreads(o.threads);
         Torch.ensureThreadReady();
-        System.out.println("== LLM decode benchmark: " + describeMachine(o.threads));
+        System.out.println("== LLM decode benchmark: " + describeMachine(o.threadCounts));
         Map<String, Path> ckpt = new LinkedHashMap<>();
         for (String d : o.dtypes) {
             ckpt.put(d, checkpoint(o.dir, d));
         }
         Path promptFile = promptIds(o.dir, o.promptTokens);
+        List<String> tables = new ArrayList<>();
+        for (int t : o.threadCounts) {
+            tables.add(runAtThreads(o.withThreads(t), ckpt, promptFile,
+                    o.jmh && t == o.threadCounts.get(o.threadCounts.size() - 1)));
+        }
+        System.out.println();
+        tables.forEach(System.out::println);
+    }
 
+    /** Everything at one thread count (both engines, every dtype, the bandwidth): the table, as text. */
+    static String runAtThreads(Options o, Map<String, Path> ckpt, Path promptFile, boolean jmh) throws Exception {
+        String loadBefore = loadAverage();
+        Torch.setNumThreads(o.threads);
+        Torch.ensureThreadReady();
         Bandwidth bw = measureBandwidth();
-        System.out.printf(Locale.ROOT, "bandwidth: copy %.1f GB/s (read+write, best of 5, 1 GiB), read-only %.1f GB/s"
-                + "%n", bw.copyGBs, bw.readGBs);
-
+        System.out.printf(Locale.ROOT, "== %d threads: bandwidth copy %.1f GB/s (read+write, best of 5, 1 GiB), "
+                + "read-only %.1f GB/s%n", o.threads, bw.copyGBs, bw.readGBs);
         // Rounds of (ours, Jlama) per dtype, each in a fresh JVM: on a shared machine the load changes from minute to
         // minute, so the two engines are compared round by round and the medians reported.
         Map<String, List<Map<String, String>>> ours = new LinkedHashMap<>();
         Map<String, List<Map<String, String>>> jlama = new LinkedHashMap<>();
         for (int r = 0; r < o.rounds; r++) {
             for (String d : o.dtypes) {
-                System.out.println("== round " + (r + 1) + "/" + o.rounds + ", " + d + " (load " + loadAverage() + ")");
+                System.out.println("== " + o.threads + " threads, round " + (r + 1) + "/" + o.rounds + ", " + d
+                        + " (load " + loadAverage() + ")");
                 ours.computeIfAbsent(d, k -> new ArrayList<>()).add(runChild(o, d, r == 0));
                 if (o.jlamaJava != null) {
                     jlama.computeIfAbsent(d, k -> new ArrayList<>()).add(runJlama(o, ckpt.get(d), promptFile));
                 }
             }
         }
-        Map<String, Double> jmhStep = o.jmh ? runJmh(o) : Map.of();
+        Map<String, Double> jmhStep = jmh ? runJmh(o) : Map.of();
         String jlamaNote = o.jlamaJava == null ? "not run: no --jlama-java/--jlama-classpath (tests/run-llm-benchmark "
                 + "passes them)" : null;
         String loadAfter = loadAverage();
-        printTable(o, ckpt, bw, ours, jlama, jmhStep, jlamaNote, loadBefore, loadAfter);
+        java.io.StringWriter text = new java.io.StringWriter();
+        printTable(new java.io.PrintWriter(text, true), o, ckpt, bw, ours, jlama, jmhStep, jlamaNote, loadBefore,
+                loadAfter);
+        System.out.println(text);
+        return text.toString();
     }
 
     // ================================================================== checkpoints
@@ -396,6 +419,7 @@ public final class LlmDecodeBenchmark {
             Timing t = generate(model, ids, o.newTokens);
             out("ttft_ms", t.ttftMs);
             out("decode_tok_s", t.decodeTokS);
+            out("decode_cores", t.decodeCores);
             out("first_tokens", Arrays.toString(t.firstTokens).replace(" ", ""));
             if (o.bare) {
                 out("bare_decode_tok_s", bareLoop(model, ids, o.newTokens));
@@ -405,19 +429,28 @@ public final class LlmDecodeBenchmark {
         System.exit(0);
     }
 
-    record Timing(double ttftMs, double decodeTokS, long[] firstTokens) {}
+    /** @param decodeCores process CPU time / wall time over the decode: the cores actually used */
+    record Timing(double ttftMs, double decodeTokS, double decodeCores, long[] firstTokens) {}
+
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
 
     /** generate() with a static cache, greedy, no EOS; times from a streamer. */
     static Timing generate(LlamaForCausalLM model, NDArray ids, int newTokens) {
         GenerationConfig config = model.generationConfig().toBuilder().maxNewTokens(newTokens).doSample(false)
                 .cacheImplementation("static").eosTokenId(null).padTokenId(0).build();
         long[] stamps = new long[newTokens + 1];
+        long[] cpu = new long[newTokens + 1];
         int[] puts = {0};
         List<Long> tokens = new ArrayList<>();
         BaseStreamer streamer = new BaseStreamer() {
             @Override
             public void put(long[] tokenIds) {
-                stamps[Math.min(puts[0]++, newTokens)] = System.nanoTime(); // put 0 is the prompt
+                int i = Math.min(puts[0]++, newTokens); // put 0 is the prompt
+                stamps[i] = System.nanoTime();
+                cpu[i] = processCpuNanos();
                 if (puts[0] > 1) {
                     for (long id : tokenIds) {
                         tokens.add(id);
@@ -440,8 +473,9 @@ public final class LlmDecodeBenchmark {
             }
             double ttft = (stamps[1] - start) / 1e6;
             double decode = (newTokens - 1) / ((stamps[newTokens] - stamps[1]) / 1e9);
+            double cores = (double) (cpu[newTokens] - cpu[1]) / (stamps[newTokens] - stamps[1]);
             long[] first = tokens.stream().limit(8).mapToLong(Long::longValue).toArray();
-            return new Timing(ttft, decode, first);
+            return new Timing(ttft, decode, cores, first);
         }
     }
 
@@ -558,18 +592,18 @@ public final class LlmDecodeBenchmark {
 
     // ================================================================== the table
 
-    static void printTable(Options o, Map<String, Path> ckpt, Bandwidth bw,
+    static void printTable(java.io.PrintWriter out, Options o, Map<String, Path> ckpt, Bandwidth bw,
             Map<String, List<Map<String, String>>> ours, Map<String, List<Map<String, String>>> jlama,
             Map<String, Double> jmhStep, String jlamaNote, String loadBefore, String loadAfter) throws IOException {
-        System.out.println();
-        System.out.println("== Results: batch 1, greedy, prompt " + o.promptTokens + " tokens, " + o.newTokens
+        out.println();
+        out.println("== Results: batch 1, greedy, prompt " + o.promptTokens + " tokens, " + o.newTokens
                 + " new tokens, " + o.threads + " threads, median of " + o.rounds + " rounds (load average before "
                 + loadBefore + ", after " + loadAfter + ")");
-        System.out.printf(Locale.ROOT, "%-38s", "");
+        out.printf(Locale.ROOT, "%-38s", "");
         for (String d : ckpt.keySet()) {
-            System.out.printf(Locale.ROOT, "%20s", d);
+            out.printf(Locale.ROOT, "%20s", d);
         }
-        System.out.println();
+        out.println();
         Map<String, String[]> rows = new LinkedHashMap<>();
         for (Map.Entry<String, Path> e : ckpt.entrySet()) {
             String d = e.getKey();
@@ -592,6 +626,7 @@ public final class LlmDecodeBenchmark {
             row(rows, d, "bound @read bandwidth (tok/s)", fmt(boundRead));
             row(rows, d, "ours: generate() decode (tok/s)", fmt(dec) + " " + range(us, "decode_tok_s"));
             row(rows, d, "ours: bare loop decode (tok/s)", fmt(median(us, "bare_decode_tok_s")));
+            row(rows, d, "ours: cores used in decode", fmt(median(us, "decode_cores")));
             if (jmhStep.containsKey(d)) {
                 row(rows, d, "ours: JMH step @640 (tok/s)", fmt(jmhStep.get(d)));
             }
@@ -599,6 +634,7 @@ public final class LlmDecodeBenchmark {
             row(rows, d, "ours / read bound", pct(dec / boundRead));
             row(rows, d, "Jlama: decode (tok/s)", jl.isEmpty() ? "-" : fmt(median(jl, "decode_tok_s")) + " "
                     + range(jl, "decode_tok_s"));
+            row(rows, d, "Jlama: cores used in decode", jl.isEmpty() ? "-" : fmt(median(jl, "decode_cores")));
             row(rows, d, "ours / Jlama (median of rounds)", ratios.isEmpty() ? "-"
                     : fmt(median(ratios)) + "x " + rangeOf(ratios));
             row(rows, d, "ours: TTFT " + o.promptTokens + " tokens (ms)", fmt(median(us, "ttft_ms")));
@@ -615,22 +651,22 @@ public final class LlmDecodeBenchmark {
             row(rows, d, "first 8 tokens equal Jlama's", jl.isEmpty() ? "-" : String.valueOf(same));
         }
         for (Map.Entry<String, String[]> r : rows.entrySet()) {
-            System.out.printf(Locale.ROOT, "%-38s", r.getKey());
+            out.printf(Locale.ROOT, "%-38s", r.getKey());
             for (String v : r.getValue()) {
-                System.out.printf(Locale.ROOT, "%20s", v == null ? "-" : v);
+                out.printf(Locale.ROOT, "%20s", v == null ? "-" : v);
             }
-            System.out.println();
+            out.println();
         }
-        System.out.println("[min-max] over rounds. JVM,LibTorch = VmRSS once the engine and bridge are loaded, before "
+        out.println("[min-max] over rounds. JVM,LibTorch = VmRSS once the engine and bridge are loaded, before "
                 + "the model.");
         if (jlamaNote != null) {
-            System.out.println("Jlama " + jlamaNote);
+            out.println("Jlama " + jlamaNote);
         }
         for (Map<String, List<Map<String, String>>> engine : List.of(ours, jlama)) {
             for (Map.Entry<String, List<Map<String, String>>> e : engine.entrySet()) {
                 for (Map<String, String> run : e.getValue()) {
                     if (run.containsKey("error")) {
-                        System.out.println((engine == ours ? "transformers4j " : "Jlama ") + e.getKey() + ": "
+                        out.println((engine == ours ? "transformers4j " : "Jlama ") + e.getKey() + ": "
                                 + run.get("error"));
                     }
                 }
@@ -719,7 +755,7 @@ public final class LlmDecodeBenchmark {
         }
     }
 
-    static String describeMachine(int threads) {
+    static String describeMachine(List<Integer> threads) {
         String cpu = "?";
         try {
             cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
@@ -736,6 +772,6 @@ public final class LlmDecodeBenchmark {
         }
         return cpu + ", " + Runtime.getRuntime().availableProcessors() + " cores, " + (memKb / 1024 / 1024)
                 + " GB RAM; Java " + System.getProperty("java.version") + ", LibTorch " + Torch.libtorchVersion()
-                + ", " + threads + " intra-op threads";
+                + "; intra-op threads " + threads;
     }
 }

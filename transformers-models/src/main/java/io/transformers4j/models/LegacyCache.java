@@ -142,6 +142,14 @@ public final class LegacyCache {
         return layers[layerIdx];
     }
 
+    /**
+     * The legacy {key, value} of layer {@code layerIdx} after this forward's update (new arrays, made in the current
+     * scope), or null: not updated yet, or a Cache object, which owns its tensors.
+     */
+    public NDArray[] layerArrays(int layerIdx) {
+        return cache != null ? null : layers[layerIdx];
+    }
+
     /** The per-layer {key, value} pairs, as the forward returns them. */
     public List<NDArray[]> toLegacyCache() {
         if (cache != null) {

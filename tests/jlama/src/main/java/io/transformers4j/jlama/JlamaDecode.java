@@ -62,19 +62,20 @@ public final class JlamaDecode {
             long[] t = run(model, kvCache, prompt, newTokens);
             double ttft = (t[1] - t[0]) / 1e6;
             double decodeTokS = (newTokens - 1) / ((t[2] - t[1]) / 1e9);
-            System.out.printf("JLAMA run=%d ttft_ms=%.1f decode_tok_s=%.2f first_tokens=%s%n", r, ttft,
-                    decodeTokS, Arrays.toString(Arrays.copyOfRange(t, 3, 11)).replace(" ", ""));
+            double cores = (double) t[11] / (t[2] - t[1]);
+            System.out.printf("JLAMA run=%d ttft_ms=%.1f decode_tok_s=%.2f decode_cores=%.2f first_tokens=%s%n", r,
+                    ttft, decodeTokS, cores, Arrays.toString(Arrays.copyOfRange(t, 3, 11)).replace(" ", ""));
         }
         System.out.printf("JLAMA rss_before_load_kb=%d vmhwm_kb=%d%n", rssBefore, status("VmHWM"));
         System.exit(0); // Jlama's executor threads are not daemons
     }
 
     /**
-     * Jlama's generate() loop, greedy: {start, first token, end} nanoTimes followed by the first 8 (or fewer)
-     * generated ids.
+     * Jlama's generate() loop, greedy: {start, first token, end} nanoTimes, the first 8 (or fewer) generated ids,
+     * and the process CPU nanoseconds spent between the first token and the end.
      */
     private static long[] run(AbstractModel model, KvBufferCache kvCache, int[] prompt, int newTokens) {
-        long[] result = new long[3 + 8];
+        long[] result = new long[3 + 8 + 1];
         try (KvBufferCache.KvBuffer kv = kvCache.getKvBuffer(UUID.randomUUID());
                 AbstractTensor logits = model.makeDenseTensor(model.getConfig().vocabularySize)) {
             long start = System.nanoTime();
@@ -82,6 +83,7 @@ public final class JlamaDecode {
             int next = model.sample(out.slice(out.shape().first() - 1), 0f, 0f, logits);
             out.close();
             long first = System.nanoTime();
+            long cpuFirst = processCpuNanos();
             int[] generated = new int[newTokens];
             generated[0] = next;
             for (int i = 1; i < newTokens; i++) {
@@ -93,6 +95,7 @@ public final class JlamaDecode {
                 generated[i] = next;
             }
             long end = System.nanoTime();
+            result[11] = processCpuNanos() - cpuFirst;
             result[0] = start;
             result[1] = first;
             result[2] = end;
@@ -101,6 +104,11 @@ public final class JlamaDecode {
             }
         }
         return result;
+    }
+
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /** The model's KV buffer cache (Jlama's generate() uses this protected field). */

@@ -10,6 +10,7 @@ import io.transformers4j.modeling.ModelInputs;
 import io.transformers4j.modeling.ModelOutput;
 import io.transformers4j.modeling.PreTrainedModel;
 import io.transformers4j.modeling.outputs.BaseModelOutputWithPast;
+import io.transformers4j.models.LayerScope;
 import io.transformers4j.models.LegacyCache;
 import io.transformers4j.nn.EagerAttention;
 import io.transformers4j.nn.Embedding;
@@ -153,12 +154,16 @@ public class MistralModel extends PreTrainedModel {
         NDArray hiddenStates = inputsEmbeds;
         List<NDArray> allHiddenStates = outputHiddenStates ? new ArrayList<>() : null;
         List<NDArray> allSelfAttns = outputAttentions ? new ArrayList<>() : null;
-        for (MistralDecoderLayer layer : layers) {
+        for (int i = 0; i < layers.size(); i++) {
             if (outputHiddenStates) {
                 allHiddenStates.add(hiddenStates);
             }
-            MistralAttention.Result r = layer.forward(hiddenStates, attentionMask, cosSin, cache,
-                    outputAttentions);
+            MistralAttention.Result r;
+            try (LayerScope scope = new LayerScope()) { // the layer's temporaries go when it returns, as in Python
+                r = layers.get(i).forward(hiddenStates, attentionMask, cosSin, cache, outputAttentions);
+                scope.keep(r.output(), r.weights());
+                scope.keepCache(cache, i);
+            }
             hiddenStates = r.output();
             if (outputAttentions) {
                 allSelfAttns.add(r.weights());
