@@ -347,6 +347,25 @@ class EncoderDecoderModelTest {
     }
 
     @Test
+    void partsSaveAsStandaloneCheckpoints() throws IOException {
+        try (EncoderDecoderModel model = EncoderDecoderModel.fromConfig(bert2bert(), 13);
+                NDManager m = NDManager.newBaseManager()) {
+            model.encoder().savePretrained(tmp.resolve("enc"));
+            model.decoder().savePretrained(tmp.resolve("dec"));
+            ModelInputs in = batch(m).decoderInputIds(decoderIds(m)).build();
+            Seq2SeqLMOutput out = model.forward(in);
+            try (BertModel enc = BertModel.fromPretrained(tmp.resolve("enc").toString(), strict());
+                    BertLMHeadModel dec = BertLMHeadModel.fromPretrained(tmp.resolve("dec").toString(), strict())) {
+                NDArray hidden = enc.forward(in.inputIds(), in.attentionMask()).lastHiddenState();
+                assertEquals(0.0, maxAbsDiff(hidden, out.encoderLastHiddenState()));
+                NDArray logits = dec.forward(ModelInputs.builder().inputIds(decoderIds(m)).encoderHiddenStates(hidden)
+                        .encoderAttentionMask(in.attentionMask()).build()).logits();
+                assertEquals(0.0, maxAbsDiff(logits, out.logits()));
+            }
+        }
+    }
+
+    @Test
     void fixtureCheckpointLoadsWithOnlyTheTiedKeysAbsent() throws IOException {
         try (EncoderDecoderModel model = EncoderDecoderModel.fromPretrained(
                 fixture("encoder-decoder-bert2bert").toString(), strict())) {
