@@ -281,6 +281,11 @@ public final class Generation {
         GenerateOutput out;
         try {
             out = dispatch(ctx, mode, inputIds, batchSize, inputs, args, customProcessors);
+        } catch (RuntimeException | Error e) {
+            if (createdCache instanceof AutoCloseable c) {
+                closeQuietly(c);
+            }
+            throw e;
         } finally {
             for (LogitsProcessor p : processors) {
                 if (p instanceof AutoCloseable c) {
