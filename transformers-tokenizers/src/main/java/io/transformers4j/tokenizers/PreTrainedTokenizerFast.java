@@ -8,6 +8,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,16 +26,38 @@ public class PreTrainedTokenizerFast extends PreTrainedTokenizer {
     private final Path tokenizerFile;
     private final Map<String, Integer> vocab = new LinkedHashMap<>();
     private final Map<Integer, String> idToToken = new HashMap<>();
-    private final JsonNode postProcessor;
     private final String unkFromModel;
+    /** The special-token layout, from the post_processor; replaced by subclasses that change it (Whisper). */
+    private volatile JsonNode postProcessor;
+    private volatile List<Item> singleTemplate;
+    private volatile List<Item> pairTemplate;
+    /** Whether the backend no longer matches the file (saving then writes the current state). */
+    private boolean modified;
 
     public PreTrainedTokenizerFast(ObjectNode config, Path directory) throws IOException {
+        this(config, directory, Map.of(), null);
+    }
+
+    /**
+     * For subclasses with Python class defaults: {@code defaults} are default special tokens, {@code inputNames} the
+     * class's model_input_names (null keeps the base default); both yield to tokenizer_config.json.
+     */
+    protected PreTrainedTokenizerFast(ObjectNode config, Path directory, Map<String, String> defaults,
+            List<String> inputNames) throws IOException {
         super(config, directory);
         tokenizerFile = directory.resolve(config.path("tokenizer_file").asText("tokenizer.json"));
         if (!Files.isRegularFile(tokenizerFile)) {
             throw new NoSuchFileException(tokenizerFile.toString(), null, "No tokenizer.json in " + directory);
         }
-        JsonNode json = JSON.readTree(tokenizerFile.toFile());
+        JsonNode json;
+        try {
+            json = JSON.readTree(tokenizerFile.toFile());
+        } catch (IOException e) {
+            throw new IOException("Cannot parse " + tokenizerFile + " as JSON: " + e.getMessage(), e);
+        }
+        if (!(json instanceof ObjectNode root)) {
+            throw new IOException(tokenizerFile + " does not hold a JSON object");
+        }
         JsonNode model = json.path("model");
         JsonNode v = model.get("vocab");
         if (v != null && v.isObject()) {
@@ -50,9 +73,9 @@ public class PreTrainedTokenizerFast extends PreTrainedTokenizer {
         JsonNode unkId = model.get("unk_id");
         unkFromModel = unk != null && unk.isTextual() ? unk.asText()
                 : unkId != null && unkId.isInt() ? idToToken.get(unkId.asInt()) : null;
-        postProcessor = json.get("post_processor");
+        setPostProcessorInternal(json.get("post_processor"));
         if (!config.has("added_tokens_decoder")) {
-            ObjectNode dec = config.putObject("added_tokens_decoder");
+            ObjectNode dec = this.config.putObject("added_tokens_decoder");
             for (JsonNode t : json.path("added_tokens")) {
                 ObjectNode o = dec.putObject(t.path("id").asText());
                 for (String k : List.of("content", "lstrip", "normalized", "rstrip", "single_word", "special")) {
@@ -60,8 +83,20 @@ public class PreTrainedTokenizerFast extends PreTrainedTokenizer {
                 }
             }
         }
-        backend = HfBackend.load(tokenizerFile);
-        initTokens(Map.of());
+        modified = adjustBackend(root);
+        backend = modified ? HfBackend.fromJson(root) : HfBackend.load(tokenizerFile);
+        if (inputNames != null) {
+            modelInputNames = List.copyOf(inputNames);
+        }
+        initTokens(defaults);
+    }
+
+    /**
+     * Hook run on the parsed tokenizer.json before the Rust tokenizer is built (the instance is not fully constructed
+     * yet: use only {@link #config}). Return true after changing {@code json} (it is then loaded instead of the file).
+     */
+    protected boolean adjustBackend(ObjectNode json) {
+        return false;
     }
 
     @Override
@@ -123,8 +158,25 @@ public class PreTrainedTokenizerFast extends PreTrainedTokenizer {
     private record Item(int sequence, long[] ids, int typeId) {
     }
 
-    private List<Item> template(boolean pair) {
-        JsonNode pp = postProcessor;
+    /** The current post_processor (JSON), as a saved tokenizer.json would hold it. */
+    JsonNode postProcessor() {
+        return postProcessor;
+    }
+
+    /** Replaces the special-token layout (Python: {@code backend_tokenizer.post_processor = ...}). */
+    void setPostProcessor(JsonNode pp) {
+        setPostProcessorInternal(pp);
+        modified = true;
+    }
+
+    private void setPostProcessorInternal(JsonNode pp) {
+        // Parsed once: the layout is applied to every encoded row.
+        singleTemplate = parseTemplate(pp, false);
+        pairTemplate = parseTemplate(pp, true);
+        postProcessor = pp;
+    }
+
+    private static List<Item> parseTemplate(JsonNode pp, boolean pair) {
         if (pp != null && "Sequence".equals(pp.path("type").asText())) {
             JsonNode chosen = null;
             for (JsonNode p : pp.path("processors")) {
@@ -183,21 +235,32 @@ public class PreTrainedTokenizerFast extends PreTrainedTokenizer {
                 }
             }
         }
-        return items;
+        return List.copyOf(items);
     }
 
+    /** Lays the template out: {@code what} 0 = ids, 1 = token type ids, 2 = special tokens mask. */
     private long[] layout(long[] ids0, long[] ids1, int what) {
-        List<Long> out = new ArrayList<>();
-        for (Item it : template(ids1 != null)) {
+        List<Item> template = ids1 == null ? singleTemplate : pairTemplate;
+        int n = 0;
+        for (Item it : template) {
+            long[] src = it.sequence == 0 ? ids0 : it.sequence == 1 ? ids1 : it.ids;
+            n += src == null ? 0 : src.length;
+        }
+        long[] out = new long[n];
+        int at = 0;
+        for (Item it : template) {
             long[] src = it.sequence == 0 ? ids0 : it.sequence == 1 ? ids1 : it.ids;
             if (src == null) {
                 continue;
             }
-            for (long id : src) {
-                out.add(what == 0 ? id : what == 1 ? it.typeId : (it.sequence < 0 ? 1L : 0L));
+            if (what == 0) {
+                System.arraycopy(src, 0, out, at, src.length);
+            } else {
+                Arrays.fill(out, at, at + src.length, what == 1 ? it.typeId : (it.sequence < 0 ? 1L : 0L));
             }
+            at += src.length;
         }
-        return out.stream().mapToLong(Long::longValue).toArray();
+        return out;
     }
 
     @Override
@@ -218,7 +281,14 @@ public class PreTrainedTokenizerFast extends PreTrainedTokenizer {
     @Override
     protected List<Path> saveVocabulary(Path dir) throws IOException {
         Path out = dir.resolve("tokenizer.json");
-        if (!out.toAbsolutePath().normalize().equals(tokenizerFile.toAbsolutePath().normalize())) {
+        if (modified) {
+            // Python saves its backend as it is now (e.g. Whisper's post-processor after set_prefix_tokens).
+            JsonNode json = JSON.readTree(tokenizerFile.toFile());
+            ObjectNode root = (ObjectNode) json;
+            adjustBackend(root);
+            root.set("post_processor", postProcessor);
+            write(out, root);
+        } else if (!out.toAbsolutePath().normalize().equals(tokenizerFile.toAbsolutePath().normalize())) {
             Files.copy(tokenizerFile, out, StandardCopyOption.REPLACE_EXISTING);
         }
         return List.of(out);
