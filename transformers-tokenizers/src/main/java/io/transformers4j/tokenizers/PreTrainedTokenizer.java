@@ -565,7 +565,11 @@ public abstract class PreTrainedTokenizer implements AutoCloseable {
                 || c == '\u001e' || c == '\u001f' || c == '\u0085';
     }
 
-    private String lowerCaseExceptSpecial(String text) {
+    /**
+     * Python's lower-casing in {@code tokenize}: {@code re.sub(r"(specials|...)|(.+?)", ...)} lowers one character at
+     * a time outside special tokens (and non-special normalized added tokens), so there is no final-sigma context.
+     */
+    String lowerCaseExceptSpecial(String text) {
         List<String> keep = new ArrayList<>(allSpecialTokens());
         for (AddedToken t : addedTokensDecoder.values()) {
             if (!t.special() && t.normalized()) {
@@ -573,7 +577,7 @@ public abstract class PreTrainedTokenizer implements AutoCloseable {
             }
         }
         if (keep.isEmpty()) {
-            return text.toLowerCase(java.util.Locale.ROOT);
+            return lowerEachChar(text);
         }
         StringBuilder alt = new StringBuilder();
         for (String k : keep) {
@@ -586,11 +590,17 @@ public abstract class PreTrainedTokenizer implements AutoCloseable {
         StringBuilder out = new StringBuilder();
         int last = 0;
         while (m.find()) {
-            out.append(text.substring(last, m.start()).toLowerCase(java.util.Locale.ROOT)).append(m.group());
+            out.append(lowerEachChar(text.substring(last, m.start()))).append(m.group());
             last = m.end();
         }
-        out.append(text.substring(last).toLowerCase(java.util.Locale.ROOT));
+        out.append(lowerEachChar(text.substring(last)));
         return out.toString();
+    }
+
+    private static String lowerEachChar(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        s.codePoints().forEach(cp -> sb.append(new String(Character.toChars(cp)).toLowerCase(java.util.Locale.ROOT)));
+        return sb.toString();
     }
 
     /** The slow path of {@link #encodeText}: {@link #slowTokenize} then {@link #convertTokensToIds(List)}. */
