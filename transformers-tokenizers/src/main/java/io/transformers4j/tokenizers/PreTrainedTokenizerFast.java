@@ -152,6 +152,117 @@ public class PreTrainedTokenizerFast extends PreTrainedTokenizer {
         return cleanUp ? cleanUpTokenization(text) : text;
     }
 
+    // ------------------------------------------------------------------------------------------------ truncation
+
+    /**
+     * Python's fast tokenizers check the stride when truncation is switched on (Rust's {@code with_truncation}):
+     * the stride may not exceed max_length minus the special tokens of a single sequence.
+     */
+    @Override
+    Resolved resolve(EncodeOptions o) {
+        Resolved r = super.resolve(o);
+        if (r.truncation() != TruncationStrategy.DO_NOT_TRUNCATE && r.maxLength() != null) {
+            int added = numSpecialTokensToAdd(false);
+            int effective = r.maxLength() - added;
+            // (a negative effective length wraps around in Rust's usize and passes)
+            if (effective >= 0 && effective < o.stride()) {
+                throw new IllegalArgumentException("tokenizer stride set to " + o.stride() + ", which is greater than"
+                        + " or equal to its effective max length of " + effective + " (= " + r.maxLength()
+                        + " original max length - " + added + " added special tokens), ");
+            }
+        }
+        return r;
+    }
+
+    /**
+     * Rust's {@code truncate_encodings} (tokenizers 0.15, what Python 4.39's fast tokenizers run) rather than the
+     * slow {@code truncate_sequences}. They differ for pairs under longest_first: when both sequences must be cut,
+     * Rust gives the first {@code max / 2} tokens and the second the rest (the shorter input the smaller half),
+     * where the slow rule gives the extra token to the first sequence; and only_first / only_second fail when the
+     * sequence is too short (the slow rule logs and leaves it), as does only_second without a pair.
+     */
+    @Override
+    Truncated truncateSequences(long[] ids, long[] pairIds, int numTokensToRemove, TruncationStrategy strategy,
+            int stride) {
+        boolean left = truncationSide.equals("left");
+        long[] none = new long[0];
+        int total = ids.length + (pairIds == null ? 0 : pairIds.length);
+        // max_length without the special tokens; Rust subtracts in usize, so a negative one wraps to "no limit"
+        int maxLength = total - numTokensToRemove;
+        if (numTokensToRemove <= 0 || maxLength < 0) {
+            return new Truncated(ids, pairIds, none, left, left);
+        }
+        if (maxLength == 0) {
+            return new Truncated(keep(ids, 0, left), pairIds == null ? null : keep(pairIds, 0, left), none, left,
+                    left);
+        }
+        switch (strategy) {
+            case LONGEST_FIRST -> {
+                if (pairIds == null) {
+                    return new Truncated(keep(ids, maxLength, left), null, overflow(ids, maxLength, stride, left),
+                            left, left);
+                }
+                int n1 = ids.length;
+                int n2 = pairIds.length;
+                boolean swap = n1 > n2;
+                if (swap) {
+                    int t = n1;
+                    n1 = n2;
+                    n2 = t;
+                }
+                // n1 is the shorter input: it keeps its length if the longer one can make room
+                n2 = n1 > maxLength ? n1 : Math.max(n1, maxLength - n1);
+                if (n1 + n2 > maxLength) {
+                    n1 = maxLength / 2;
+                    n2 = n1 + maxLength % 2;
+                }
+                if (swap) {
+                    int t = n1;
+                    n1 = n2;
+                    n2 = t;
+                }
+                return new Truncated(keep(ids, n1, left), keep(pairIds, n2, left), none, left, left);
+            }
+            case ONLY_FIRST, ONLY_SECOND -> {
+                boolean first = strategy == TruncationStrategy.ONLY_FIRST;
+                long[] target = first ? ids : pairIds;
+                if (target == null) {
+                    throw new IllegalArgumentException("Truncation error: Second sequence not provided");
+                }
+                if (target.length <= numTokensToRemove) {
+                    throw new IllegalArgumentException("Truncation error: Sequence to truncate too short to respect"
+                            + " the provided max_length");
+                }
+                int n = target.length - numTokensToRemove;
+                long[] cut = keep(target, n, left);
+                long[] over = overflow(target, n, stride, left);
+                return first ? new Truncated(cut, pairIds, over, left, left)
+                        : new Truncated(ids, cut, over, left, left);
+            }
+            default -> {
+                return new Truncated(ids, pairIds, none, left, left);
+            }
+        }
+    }
+
+    /** The first (or, truncating on the left, last) {@code n} ids. */
+    private static long[] keep(long[] a, int n, boolean left) {
+        if (n >= a.length) {
+            return a;
+        }
+        return left ? Arrays.copyOfRange(a, a.length - n, a.length) : Arrays.copyOf(a, n);
+    }
+
+    /** The removed ids plus {@code stride} kept ones, as the slow {@code overflowing_tokens} lists them. */
+    private static long[] overflow(long[] a, int kept, int stride, boolean left) {
+        int removed = a.length - kept;
+        if (removed <= 0) {
+            return new long[0];
+        }
+        int window = Math.min(a.length, stride + removed);
+        return left ? Arrays.copyOfRange(a, 0, window) : Arrays.copyOfRange(a, a.length - window, a.length);
+    }
+
     // ------------------------------------------------------------------------------------------------ post-processor
 
     /** One piece of the layout: a sequence (0 = A, 1 = B) or special token ids, with a type id. */
