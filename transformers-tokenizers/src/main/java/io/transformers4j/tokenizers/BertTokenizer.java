@@ -99,9 +99,9 @@ public class BertTokenizer extends HfBackedTokenizer {
     }
 
     @Override
-    protected List<Encoded> encodeTexts(List<String> texts) {
+    protected List<Encoded> encodeTexts(List<String> texts, boolean withOffsets) {
         if (!neverSplitPath()) {
-            return super.encodeTexts(texts);
+            return super.encodeTexts(texts, withOffsets);
         }
         List<Encoded> out = new ArrayList<>(texts.size());
         for (String t : texts) {

@@ -106,7 +106,12 @@ public class PreTrainedTokenizerFast extends PreTrainedTokenizer {
 
     @Override
     protected List<Encoded> encodeTexts(List<String> texts) {
-        return backend.encodeBatch(texts);
+        return backend.encodeBatch(texts, true);
+    }
+
+    @Override
+    protected List<Encoded> encodeTexts(List<String> texts, boolean withOffsets) {
+        return backend.encodeBatch(texts, withOffsets);
     }
 
     @Override
