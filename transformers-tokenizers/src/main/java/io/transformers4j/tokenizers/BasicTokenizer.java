@@ -128,7 +128,8 @@ final class BasicTokenizer {
 
     /** Python's {@code _is_whitespace}: space, \t, \n, \r or category Zs. */
     static boolean isWhitespace(int cp) {
-        return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || Character.getType(cp) == Character.SPACE_SEPARATOR;
+        return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r'
+                || Character.getType(cp) == Character.SPACE_SEPARATOR;
     }
 
     /** Python's {@code _is_control}: a category C* character other than \t, \n, \r. */

@@ -155,15 +155,15 @@ public class WhisperTokenizer extends GPT2Tokenizer implements WhisperTokenizati
 
     // ------------------------------------------------------------------------------------------------ decode
 
-    /** Python's {@code decode}: timestamp tokens are dropped from the text; no clean-up (Whisper's _decode has none). */
+    /** Python's {@code decode}: timestamp tokens dropped from the text; no clean-up (Whisper's _decode has none). */
     @Override
     public String decode(long[] ids, boolean skipSpecialTokens, Boolean cleanUpTokenizationSpaces) {
         return decode(ids, skipSpecialTokens, cleanUpTokenizationSpaces, false, false, false);
     }
 
     /**
-     * Python's {@code decode(ids, skip_special_tokens, clean_up_tokenization_spaces, normalize=..., basic_normalize=...,
-     * remove_diacritics=...)}: with {@code normalize} the text goes through the English normaliser
+     * Python's {@code decode(ids, skip_special_tokens, clean_up_tokenization_spaces, normalize=...,
+     * basic_normalize=..., remove_diacritics=...)}: with {@code normalize} the text goes through the English normaliser
      * ({@link #normalize}), else with {@code basicNormalize} through the multilingual one ({@link #basicNormalize}).
      */
     @Override
@@ -236,8 +236,9 @@ public class WhisperTokenizer extends GPT2Tokenizer implements WhisperTokenizati
     }
 
     /**
-     * Python's {@code normalize}: the English normaliser Whisper's WER is computed with ({@link EnglishTextNormalizer}),
-     * spelling mapping from the checkpoint's normalizer.json. Fails (as Python does) when that file was missing.
+     * Python's {@code normalize}: the English normaliser Whisper's WER is computed with
+     * ({@link EnglishTextNormalizer}), spelling mapping from the checkpoint's normalizer.json. Fails (as Python
+     * does) when that file was missing.
      */
     @Override
     public String normalize(String text) {

@@ -54,7 +54,8 @@ final class TokenizerTestFiles {
         WhisperTokenizer.LANGUAGES.keySet().forEach(code -> special.add("<|" + code + "|>"));
         special.addAll(List.of("<|translate|>", "<|transcribe|>", "<|startoflm|>", "<|startofprev|>",
                 "<|nocaptions|>", "<|notimestamps|>"));
-        StringBuilder cfg = new StringBuilder("{\"tokenizer_class\": \"WhisperTokenizer\", \"added_tokens_decoder\": {");
+        StringBuilder cfg = new StringBuilder("{\"tokenizer_class\": \"WhisperTokenizer\",");
+        cfg.append(" \"added_tokens_decoder\": {");
         cfg.append(added(257, "<|endoftext|>", true));
         int id = 258;
         for (String t : special) {

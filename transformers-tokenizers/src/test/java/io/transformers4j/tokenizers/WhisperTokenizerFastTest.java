@@ -73,7 +73,8 @@ class WhisperTokenizerFastTest {
     void setPrefixTokensRebuildsTheFastPostProcessor() throws IOException {
         Path slowDir = TokenizerTestFiles.whisper(tmp.resolve("slow"), null);
         Path fastDir = fastOnly(slowDir);
-        // Python 4.39's WhisperTokenizerFast keeps tokenizer.json's post-processor at load; set_prefix_tokens replaces it.
+        // Python 4.39's WhisperTokenizerFast keeps tokenizer.json's post-processor at load;
+        // set_prefix_tokens replaces it.
         try (PreTrainedTokenizer tok = AutoTokenizer.fromPretrained(fastDir.toString(),
                 TokenizerOptions.defaults().with("language", "spanish").with("task", "transcribe"))) {
             WhisperTokenizerFast f = (WhisperTokenizerFast) tok;
