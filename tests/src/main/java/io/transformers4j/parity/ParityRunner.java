@@ -24,6 +24,7 @@ public final class ParityRunner {
         r.add(new LogitsProcessorRunner());
         r.add(new StoppingCriteriaRunner());
         r.add(new ConstraintRunner());
+        r.add(new GenerateRunner());
         return r;
     }
 
@@ -54,6 +55,9 @@ public final class ParityRunner {
         } catch (AssertionError e) {
             return new Result(id, Status.FAIL, e.getMessage());
         } catch (Throwable t) {
+            if (System.getenv("PARITY_TRACE") != null) {
+                t.printStackTrace();
+            }
             return new Result(id, Status.FAIL, t.getClass().getSimpleName() + ": " + t.getMessage());
         }
     }

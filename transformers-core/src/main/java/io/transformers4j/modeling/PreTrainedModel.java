@@ -99,6 +99,12 @@ public abstract class PreTrainedModel implements AutoCloseable {
         toSave.saveJson(dir);
     }
 
+    /**
+     * Called by {@link #fromPretrained} once the model is built, with the files it came from: a model that reads more
+     * than config.json and the weights (e.g. a language model head its generation_config.json) does it here.
+     */
+    protected void loadedFrom(ModelFiles files) throws IOException {}
+
     protected void checkOpen() {
         if (closed) {
             throw new IllegalStateException(getClass().getSimpleName() + " is closed");
@@ -141,8 +147,9 @@ public abstract class PreTrainedModel implements AutoCloseable {
                         modelClass.hasPrefixModule(), config.initializerRange());
                 M model = modelClass.construct(config, w);
                 report(modelClass.name(), files.describe(), w, options.strict());
+                model.loadedFrom(files);
                 return model;
-            } catch (RuntimeException | Error e) {
+            } catch (IOException | RuntimeException | Error e) {
                 manager.close();
                 throw e;
             }

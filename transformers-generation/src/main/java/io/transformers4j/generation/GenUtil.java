@@ -201,6 +201,17 @@ final class GenUtil {
         return o.toString();
     }
 
+    /** Python's repr of a set of strings: {@code {'A', 'B'}}. */
+    static String pySet(Collection<String> values) {
+        StringBuilder sb = new StringBuilder("{");
+        boolean first = true;
+        for (String v : values) {
+            sb.append(first ? "" : ", ").append(pyRepr(v));
+            first = false;
+        }
+        return sb.append('}').toString();
+    }
+
     /** A list used as a dict key is a tuple in Python: {@code (5,)}, {@code (3, 6)}. */
     static String pyTupleOrRepr(Object key) {
         if (key instanceof List<?> l) {

@@ -23,7 +23,16 @@ final class GenerateOutputs {
     }
 
     static void closeCache(Object pastKeyValues) {
-        if (pastKeyValues instanceof AutoCloseable c) {
+        if (pastKeyValues instanceof List<?> legacy) {
+            // Python's legacy tuple form: per layer {key, value, ...}
+            for (Object layer : legacy) {
+                if (layer instanceof NDArray[] tensors) {
+                    for (NDArray t : tensors) {
+                        t.close();
+                    }
+                }
+            }
+        } else if (pastKeyValues instanceof AutoCloseable c) {
             try {
                 c.close();
             } catch (Exception e) {

@@ -115,11 +115,17 @@ public final class GenerationConfig {
     private final List<String> warnings;
 
     private GenerationConfig(ObjectNode json, List<Constraint> constraints, boolean isInit) {
+        this(json, constraints, isInit, true);
+    }
+
+    private GenerationConfig(ObjectNode json, List<Constraint> constraints, boolean isInit, boolean logWarnings) {
         this.json = json;
         this.constraints = constraints == null ? null : List.copyOf(constraints);
         this.warnings = Collections.unmodifiableList(validate(isInit));
-        for (String w : warnings) {
-            LOG.warn(w);
+        if (logWarnings) {
+            for (String w : warnings) {
+                LOG.warn(w);
+            }
         }
     }
 
@@ -229,6 +235,21 @@ public final class GenerationConfig {
         return fromModelConfig(modelConfig);
     }
 
+    /**
+     * What a model loaded from {@code files} uses: their generation_config.json when there is one (fetched like the
+     * other files), otherwise the config derived from the model config. Python's {@code from_pretrained} does this for
+     * every model that can generate.
+     */
+    public static GenerationConfig forModel(io.transformers4j.hub.ModelFiles files, PretrainedConfig modelConfig)
+            throws IOException {
+        java.util.Optional<Path> file = files.file(GENERATION_CONFIG_NAME);
+        if (file.isPresent()) {
+            return fromPretrained(file.get());
+        }
+        LOG.info("Generation config file not found, using a generation config created from the model config.");
+        return fromModelConfig(modelConfig);
+    }
+
     // ---------------------------------------------------------------- copies
 
     /** A copy with one attribute replaced (validated like Python's {@code update}). */
@@ -260,6 +281,16 @@ public final class GenerationConfig {
             }
         }
         return new Update(new GenerationConfig(copy, cons, false), unused);
+    }
+
+    /**
+     * generate()'s own adjustments (Python assigns {@code pad_token_id}, {@code max_length}, {@code min_length} on its
+     * copy of the config): validated, but the warnings the caller's config already logged are not logged again.
+     */
+    GenerationConfig withAdjusted(String key, Object value) {
+        ObjectNode copy = json.deepCopy();
+        copy.set(key, toJson(value));
+        return new GenerationConfig(copy, constraints, false, false);
     }
 
     public Builder toBuilder() {

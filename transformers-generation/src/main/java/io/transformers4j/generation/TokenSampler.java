@@ -46,4 +46,60 @@ public final class TokenSampler {
         }
         return out;
     }
+
+    /**
+     * {@code torch.multinomial(softmax(scores), numSamples, replacement=False)} per row (beam sample draws
+     * {@code 2 * num_beams} distinct candidates): each draw picks among the tokens not drawn yet, in proportion to
+     * their probability. Reproducible for a seed, not torch's stream. Rows: (batch, n) scores -> (batch, numSamples).
+     */
+    public static long[][] sampleWithoutReplacement(NDArray scores, int numSamples, Random rng) {
+        int v = GenUtil.vocab(scores);
+        float[] probs;
+        try (NDArray p = scores.softmax(-1)) {
+            probs = GenUtil.floats(p);
+        }
+        int b = probs.length / v;
+        long[][] out = new long[b][numSamples];
+        for (int r = 0; r < b; r++) {
+            double[] remaining = new double[v];
+            int positive = 0;
+            for (int j = 0; j < v; j++) {
+                float p = probs[r * v + j];
+                if (Float.isNaN(p) || p < 0 || Float.isInfinite(p)) {
+                    throw new IllegalArgumentException("probability tensor contains either `inf`, `nan` or element < 0 "
+                            + "(row " + r + ")");
+                }
+                remaining[j] = p;
+                if (p > 0) {
+                    positive++;
+                }
+            }
+            if (positive < numSamples) {
+                throw new IllegalArgumentException("invalid multinomial distribution (with replacement=False, not "
+                        + "enough non-negative category to sample)");
+            }
+            for (int n = 0; n < numSamples; n++) {
+                double total = 0;
+                for (double p : remaining) {
+                    total += p;
+                }
+                double u = rng.nextDouble() * total;
+                double acc = 0;
+                int pick = -1;
+                for (int j = 0; j < v; j++) {
+                    if (remaining[j] <= 0) {
+                        continue;
+                    }
+                    acc += remaining[j];
+                    pick = j;
+                    if (u < acc) {
+                        break;
+                    }
+                }
+                out[r][n] = pick;
+                remaining[pick] = 0;
+            }
+        }
+        return out;
+    }
 }

@@ -3,6 +3,7 @@ package io.transformers4j.models;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import io.transformers4j.generation.Cache;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -15,13 +16,50 @@ import java.util.List;
  *
  * <p>One instance per forward call. It never modifies the list it was given: the caller's past stays valid, and the
  * returned list holds new tensors (created in the past tensors' manager: they come first in the concatenation).
+ *
+ * <p>{@link #forPast} also accepts a {@link Cache} object (DynamicCache, SinkCache, StaticCache), as Python's forward
+ * does when {@code past_key_values} is a Cache: the updates then go to that object, which the forward returns as its
+ * next cache ({@link #nextCache()}).
  */
 public final class LegacyCache {
 
     private final NDArray[][] layers;
+    private final Cache cache;
+    private NDArray cachePosition;
 
-    private LegacyCache(NDArray[][] layers) {
+    private LegacyCache(NDArray[][] layers, Cache cache) {
         this.layers = layers;
+        this.cache = cache;
+    }
+
+    /**
+     * The cache of one forward: {@code pastKeyValues} as a {@link Cache} object updated in place, or as the legacy
+     * list ({@link #fromLegacyCache}).
+     */
+    public static LegacyCache forPast(Object pastKeyValues, int numLayers, String model) {
+        if (pastKeyValues instanceof Cache c) {
+            return new LegacyCache(null, c);
+        }
+        return fromLegacyCache(pastKeyValues, numLayers, model);
+    }
+
+    /**
+     * Python's {@code cache_position} of this forward: a StaticCache writes the new keys there (given to every
+     * {@link #update(NDArray, NDArray, int)} of a Cache object).
+     */
+    public LegacyCache cachePosition(NDArray cachePosition) {
+        this.cachePosition = cachePosition;
+        return this;
+    }
+
+    /** The Cache object this forward updates, or null for the legacy form. */
+    public Cache cacheObject() {
+        return cache;
+    }
+
+    /** What the forward returns as {@code past_key_values}: the Cache object, or the new legacy list. */
+    public Object nextCache() {
+        return cache != null ? cache : toLegacyCache();
     }
 
     /**
@@ -52,11 +90,14 @@ public final class LegacyCache {
                 layers[i] = Arrays.copyOf((NDArray[]) kv, 2);
             }
         }
-        return new LegacyCache(layers);
+        return new LegacyCache(layers, null);
     }
 
     /** Cached positions of layer {@code layerIdx} (Python's {@code get_seq_length}). */
     public int getSeqLength(int layerIdx) {
+        if (cache != null) {
+            return cache.getSeqLength(layerIdx);
+        }
         NDArray[] kv = layers[layerIdx];
         return kv == null ? 0 : Math.toIntExact(kv[0].getShape().get(2));
     }
@@ -67,6 +108,9 @@ public final class LegacyCache {
      * masks and rotary tables with it, so a bounded cache (SinkCache, StaticCache) can take this class's place.
      */
     public int getUsableLength(int newSeqLength, int layerIdx) {
+        if (cache != null) {
+            return cache.getUsableLength(newSeqLength, layerIdx);
+        }
         return getSeqLength(layerIdx);
     }
 
@@ -75,6 +119,19 @@ public final class LegacyCache {
      * returns the layer's full {key, value} (batch, kv_heads, past + new, head_dim).
      */
     public NDArray[] update(NDArray key, NDArray value, int layerIdx) {
+        return update(key, value, layerIdx, cachePosition == null ? Cache.CacheKwargs.NONE
+                : Cache.CacheKwargs.positions(cachePosition));
+    }
+
+    /**
+     * As {@link #update(NDArray, NDArray, int)}, with Python's {@code cache_kwargs} for a Cache object (rotary cos/sin
+     * tables for SinkCache, {@code cache_position} for StaticCache); the legacy form ignores them.
+     */
+    public NDArray[] update(NDArray key, NDArray value, int layerIdx, Cache.CacheKwargs cacheKwargs) {
+        if (cache != null) {
+            Cache.KeyValue kv = cache.update(key, value, layerIdx, cacheKwargs);
+            return new NDArray[] {kv.key(), kv.value()};
+        }
         NDArray[] kv = layers[layerIdx];
         if (kv != null) {
             // The cached tensors come first so the concatenation lands in their (the caller's) manager.
@@ -87,6 +144,10 @@ public final class LegacyCache {
 
     /** The per-layer {key, value} pairs, as the forward returns them. */
     public List<NDArray[]> toLegacyCache() {
+        if (cache != null) {
+            throw new IllegalStateException("this forward updates a " + cache.getClass().getSimpleName()
+                    + ", not the legacy list");
+        }
         List<NDArray[]> out = new ArrayList<>(layers.length);
         for (NDArray[] kv : layers) {
             out.add(kv);

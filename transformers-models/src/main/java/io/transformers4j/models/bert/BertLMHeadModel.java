@@ -2,6 +2,14 @@ package io.transformers4j.models.bert;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import io.transformers4j.generation.GenerationConfig;
+import io.transformers4j.generation.GenerationModel;
+import io.transformers4j.generation.GenerationStepOutput;
+import io.transformers4j.generation.ModelKwargs;
+import io.transformers4j.generation.PastKeyValues;
+import io.transformers4j.hub.ModelFiles;
 import io.transformers4j.modeling.LoadOptions;
 import io.transformers4j.modeling.ModelClass;
 import io.transformers4j.modeling.ModelInputs;
@@ -11,6 +19,7 @@ import io.transformers4j.modeling.outputs.CausalLMOutputWithCrossAttentions;
 import io.transformers4j.nn.Losses;
 import io.transformers4j.weights.Weights;
 import java.io.IOException;
+import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,8 +32,11 @@ import org.slf4j.LoggerFactory;
  * layer {key, value} or, with cross-attention, {key, value, cross key, cross value}; the attention_mask must then
  * cover past and new tokens), {@code use_cache} (default: the config's), and {@code labels} (batch, seq): the loss is
  * the cross-entropy of position t's logits against label t + 1 (-100 ignored); labels turn the cache off.
+ *
+ * <p>As a {@link GenerationModel} it generates like Python's (absolute positions continue from the cache length; no
+ * position ids from the attention mask, so prompts are best not padded).
  */
-public class BertLMHeadModel extends BertPreTrainedModel {
+public class BertLMHeadModel extends BertPreTrainedModel implements GenerationModel {
 
     private static final Logger LOG = LoggerFactory.getLogger(BertLMHeadModel.class);
 
@@ -36,6 +48,7 @@ public class BertLMHeadModel extends BertPreTrainedModel {
 
     final BertModel bert;
     final BertOnlyMLMHead cls;
+    private volatile GenerationConfig generationConfig;
 
     public BertLMHeadModel(BertConfig config, Weights w) {
         super(config, w);
@@ -87,5 +100,70 @@ public class BertLMHeadModel extends BertPreTrainedModel {
 
     public CausalLMOutputWithCrossAttentions forward(NDArray inputIds, NDArray attentionMask, NDArray tokenTypeIds) {
         return forward(inputs(inputIds, attentionMask, tokenTypeIds));
+    }
+
+    // ---------------------------------------------------------------- generation
+
+    @Override
+    protected void loadedFrom(ModelFiles files) throws IOException {
+        generationConfig = GenerationConfig.forModel(files, config());
+    }
+
+    @Override
+    public GenerationConfig generationConfig() {
+        GenerationConfig g = generationConfig;
+        if (g == null) {
+            g = GenerationConfig.fromModelConfig(config());
+            generationConfig = g;
+        }
+        return g;
+    }
+
+    @Override
+    public void setGenerationConfig(GenerationConfig generationConfig) {
+        this.generationConfig = generationConfig;
+    }
+
+    @Override
+    public boolean isEncoderDecoder() {
+        return false;
+    }
+
+    @Override
+    public Integer maxPositionEmbeddings() {
+        return config().maxPositionEmbeddings();
+    }
+
+    @Override
+    public Set<String> modelKwargNames() {
+        return ARGUMENTS;
+    }
+
+    /**
+     * Python's {@code BertLMHeadModel.prepare_inputs_for_generation}: an all-ones attention mask when none is given,
+     * only the tokens the cache lacks, and the cache.
+     */
+    @Override
+    public ModelInputs prepareInputsForGeneration(NDArray inputIds, ModelKwargs kwargs) {
+        NDArray attentionMask = kwargs.attentionMask();
+        if (attentionMask == null) {
+            attentionMask = inputIds.onesLike().toType(DataType.INT64, false);
+        }
+        List<NDArray[]> past = PastKeyValues.legacy(kwargs.pastKeyValues(), "BertLMHeadModel");
+        if (past != null) {
+            long pastLength = past.get(0)[0].getShape().get(2);
+            long len = inputIds.getShape().get(1);
+            long removePrefixLength = len > pastLength ? pastLength : len - 1;
+            inputIds = inputIds.get(new NDIndex(":, {}:", removePrefixLength));
+        }
+        return ModelInputs.builder().inputIds(inputIds).attentionMask(attentionMask).pastKeyValues(past)
+                .useCache(kwargs.useCache()).build();
+    }
+
+    @Override
+    public GenerationStepOutput forwardForGeneration(ModelInputs inputs) {
+        CausalLMOutputWithCrossAttentions out = forward(inputs);
+        return new GenerationStepOutput(out.logits(), out.pastKeyValues(), out.hiddenStates(), out.attentions(),
+                out.crossAttentions());
     }
 }

@@ -3,6 +3,14 @@ package io.transformers4j.models.llama;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import io.transformers4j.generation.Cache;
+import io.transformers4j.generation.GenerationConfig;
+import io.transformers4j.generation.GenerationModel;
+import io.transformers4j.generation.GenerationStepOutput;
+import io.transformers4j.generation.ModelKwargs;
+import io.transformers4j.hub.ModelFiles;
+import io.transformers4j.models.CausalLMGeneration;
+import io.transformers4j.generation.StaticCache;
 import io.transformers4j.modeling.LoadOptions;
 import io.transformers4j.modeling.ModelClass;
 import io.transformers4j.modeling.ModelInputs;
@@ -31,7 +39,7 @@ import java.util.Set;
  *
  * Logits are float32 whatever the weights' type (Python's {@code logits.float()}).
  */
-public class LlamaForCausalLM extends PreTrainedModel {
+public class LlamaForCausalLM extends PreTrainedModel implements GenerationModel {
 
     public static final ModelClass<LlamaConfig, LlamaForCausalLM> CLASS =
             new ModelClass<>("LlamaForCausalLM", LlamaConfig.class, "model", true, LlamaForCausalLM::new);
@@ -41,6 +49,7 @@ public class LlamaForCausalLM extends PreTrainedModel {
     private final LlamaConfig config;
     private final LlamaModel model;
     private final Linear lmHead; // weight (vocab, hidden), no bias
+    private volatile GenerationConfig generationConfig;
 
     public LlamaForCausalLM(LlamaConfig config, Weights w) {
         super(config, w);
@@ -99,6 +108,85 @@ public class LlamaForCausalLM extends PreTrainedModel {
 
     public CausalLMOutputWithPast forward(NDArray inputIds, NDArray attentionMask) {
         return forward(ModelInputs.builder().inputIds(inputIds).attentionMask(attentionMask).build());
+    }
+
+    // ---------------------------------------------------------------- generation
+
+    @Override
+    protected void loadedFrom(ModelFiles files) throws IOException {
+        generationConfig = GenerationConfig.forModel(files, config);
+    }
+
+    @Override
+    public GenerationConfig generationConfig() {
+        GenerationConfig g = generationConfig;
+        if (g == null) {
+            g = GenerationConfig.fromModelConfig(config);
+            generationConfig = g;
+        }
+        return g;
+    }
+
+    @Override
+    public void setGenerationConfig(GenerationConfig generationConfig) {
+        this.generationConfig = generationConfig;
+    }
+
+    @Override
+    public boolean isEncoderDecoder() {
+        return false;
+    }
+
+    @Override
+    public Integer maxPositionEmbeddings() {
+        return config.maxPositionEmbeddings();
+    }
+
+    @Override
+    public Set<String> modelKwargNames() {
+        return INPUTS;
+    }
+
+    /** Python's {@code _supports_cache_class = True}: past_key_values may be a Cache (DynamicCache, SinkCache, StaticCache). */
+    @Override
+    public boolean supportsCacheClass() {
+        return true;
+    }
+
+    /** Python's {@code LlamaForCausalLM.prepare_inputs_for_generation} (see {@link CausalLMGeneration}). */
+    @Override
+    public ModelInputs prepareInputsForGeneration(NDArray inputIds, ModelKwargs kwargs) {
+        return CausalLMGeneration.prepareInputsForGenerationWithCachePosition(inputIds, kwargs);
+    }
+
+    /** A Cache object passed in is the next step's cache (the output record holds only the legacy form). */
+    @Override
+    public GenerationStepOutput forwardForGeneration(ModelInputs inputs) {
+        Object past = inputs.get("past_key_values");
+        CausalLMOutputWithPast out = forward(inputs);
+        Object next = past instanceof Cache && inputs.flag("use_cache", config.useCache()) ? past
+                : out.pastKeyValues();
+        return new GenerationStepOutput(out.logits(), next, out.hiddenStates(), out.attentions(), null);
+    }
+
+    /**
+     * Python's {@code _setup_cache(StaticCache, max_batch_size, max_cache_len)} for
+     * {@code cache_implementation="static"}: a (batch, kv_heads, max_cache_len, head_dim) buffer per layer, written at
+     * {@code cache_position}.
+     */
+    @Override
+    public Object newCache(String cacheImplementation, int maxBatchSize, int maxCacheLen) {
+        if (!"static".equals(cacheImplementation)) {
+            return GenerationModel.super.newCache(cacheImplementation, maxBatchSize, maxCacheLen);
+        }
+        DType dtype = dtype();
+        ai.djl.ndarray.types.DataType dataType = switch (dtype) {
+            case F32 -> ai.djl.ndarray.types.DataType.FLOAT32;
+            case F16 -> ai.djl.ndarray.types.DataType.FLOAT16;
+            default -> throw new IllegalArgumentException("a static cache is supported for float32 and float16 "
+                    + "models, not " + dtype.torchName());
+        };
+        return StaticCache.fromConfig(config, maxBatchSize, maxCacheLen, dataType, null);
     }
 
     static Set<String> with(Set<String> base, String... more) {

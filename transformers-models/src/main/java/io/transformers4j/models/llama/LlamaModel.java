@@ -10,6 +10,7 @@ import io.transformers4j.modeling.ModelInputs;
 import io.transformers4j.modeling.ModelOutput;
 import io.transformers4j.modeling.PreTrainedModel;
 import io.transformers4j.modeling.outputs.BaseModelOutputWithPast;
+import io.transformers4j.generation.StaticCache;
 import io.transformers4j.models.LegacyCache;
 import io.transformers4j.nn.EagerAttention;
 import io.transformers4j.nn.Embedding;
@@ -116,23 +117,32 @@ public class LlamaModel extends PreTrainedModel {
         NDManager m = inputsEmbeds.getManager();
         long seqLength = inputsEmbeds.getShape().get(1);
 
-        // Python wraps the legacy tuple in a DynamicCache; past_seen_tokens = its length.
+        // Python wraps the legacy tuple in a DynamicCache; past_seen_tokens = its length. A StaticCache (generate's
+        // cache_implementation="static") is written in place at cache_position and its keys span max_cache_len.
         Object past = inputs.get("past_key_values");
         LegacyCache cache = useCache || past != null
-                ? LegacyCache.fromLegacyCache(past, layers.size(), "LlamaModel") : null;
-        long pastSeenTokens = cache == null ? 0 : cache.getSeqLength(0);
-        checkLength(pastSeenTokens + seqLength);
-
+                ? LegacyCache.forPast(past, layers.size(), "LlamaModel") : null;
+        boolean staticCache = cache != null && cache.cacheObject() instanceof StaticCache;
         NDArray cachePosition = inputs.tensor("cache_position");
+        if (staticCache && cachePosition == null) {
+            throw new IllegalArgumentException("cache_position is a required argument when using StaticCache.");
+        }
+        long pastSeenTokens = cache == null || staticCache ? 0 : cache.getSeqLength(0);
+        long keyLength = staticCache ? cache.cacheObject().getMaxLength() : pastSeenTokens + seqLength;
+        checkLength(keyLength);
+
         if (cachePosition == null) {
             cachePosition = m.arange(pastSeenTokens, pastSeenTokens + seqLength, 1, DataType.INT64); // (T)
+        }
+        if (cache != null) {
+            cache.cachePosition(cachePosition);
         }
         NDArray positionIds = inputs.positionIds();
         if (positionIds == null) {
             positionIds = cachePosition.expandDims(0); // (1, T)
         }
         // _update_causal_mask: key j visible to new token i iff j <= cache_position[i] and attention_mask keeps j.
-        NDArray causalMask = EagerAttention.causalMask(m, cachePosition, pastSeenTokens + seqLength, null,
+        NDArray causalMask = EagerAttention.causalMask(m, cachePosition, keyLength, null,
                 inputs.attentionMask(), TorchOps.dtypeOf(inputsEmbeds));
 
         NDArray hiddenStates = inputsEmbeds;
@@ -152,7 +162,8 @@ public class LlamaModel extends PreTrainedModel {
         if (outputHiddenStates) {
             allHiddenStates.add(hiddenStates);
         }
-        List<NDArray[]> nextCache = useCache ? cache.toLegacyCache() : null;
+        // a Cache object passed in holds the state itself; the record holds only the legacy form
+        List<NDArray[]> nextCache = useCache && cache.cacheObject() == null ? cache.toLegacyCache() : null;
         return new BaseModelOutputWithPast(hiddenStates, nextCache, allHiddenStates, allSelfAttns);
     }
 

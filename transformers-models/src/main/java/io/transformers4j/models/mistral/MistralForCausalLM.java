@@ -3,6 +3,13 @@ package io.transformers4j.models.mistral;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import io.transformers4j.generation.Cache;
+import io.transformers4j.generation.GenerationConfig;
+import io.transformers4j.generation.GenerationModel;
+import io.transformers4j.generation.GenerationStepOutput;
+import io.transformers4j.generation.ModelKwargs;
+import io.transformers4j.hub.ModelFiles;
+import io.transformers4j.models.CausalLMGeneration;
 import io.transformers4j.modeling.LoadOptions;
 import io.transformers4j.modeling.ModelClass;
 import io.transformers4j.modeling.ModelInputs;
@@ -31,7 +38,7 @@ import java.util.Set;
  *
  * Logits are float32 whatever the weights' type (Python's {@code logits.float()}).
  */
-public class MistralForCausalLM extends PreTrainedModel {
+public class MistralForCausalLM extends PreTrainedModel implements GenerationModel {
 
     public static final ModelClass<MistralConfig, MistralForCausalLM> CLASS =
             new ModelClass<>("MistralForCausalLM", MistralConfig.class, "model", true, MistralForCausalLM::new);
@@ -41,6 +48,7 @@ public class MistralForCausalLM extends PreTrainedModel {
     private final MistralConfig config;
     private final MistralModel model;
     private final Linear lmHead; // weight (vocab, hidden), no bias
+    private volatile GenerationConfig generationConfig;
 
     public MistralForCausalLM(MistralConfig config, Weights w) {
         super(config, w);
@@ -99,6 +107,65 @@ public class MistralForCausalLM extends PreTrainedModel {
 
     public CausalLMOutputWithPast forward(NDArray inputIds, NDArray attentionMask) {
         return forward(ModelInputs.builder().inputIds(inputIds).attentionMask(attentionMask).build());
+    }
+
+    // ---------------------------------------------------------------- generation
+
+    @Override
+    protected void loadedFrom(ModelFiles files) throws IOException {
+        generationConfig = GenerationConfig.forModel(files, config);
+    }
+
+    @Override
+    public GenerationConfig generationConfig() {
+        GenerationConfig g = generationConfig;
+        if (g == null) {
+            g = GenerationConfig.fromModelConfig(config);
+            generationConfig = g;
+        }
+        return g;
+    }
+
+    @Override
+    public void setGenerationConfig(GenerationConfig generationConfig) {
+        this.generationConfig = generationConfig;
+    }
+
+    @Override
+    public boolean isEncoderDecoder() {
+        return false;
+    }
+
+    @Override
+    public Integer maxPositionEmbeddings() {
+        return config.maxPositionEmbeddings();
+    }
+
+    @Override
+    public Set<String> modelKwargNames() {
+        return INPUTS;
+    }
+
+    /** Python's {@code _supports_cache_class = True}: past_key_values may be a Cache (DynamicCache, SinkCache). */
+    @Override
+    public boolean supportsCacheClass() {
+        return true;
+    }
+
+    /** Python's {@code MistralForCausalLM.prepare_inputs_for_generation} (see {@link CausalLMGeneration}). */
+    @Override
+    public ModelInputs prepareInputsForGeneration(NDArray inputIds, ModelKwargs kwargs) {
+        return CausalLMGeneration.prepareInputsForGeneration(inputIds, kwargs);
+    }
+
+    /** A Cache object passed in is the next step's cache (the output record holds only the legacy form). */
+    @Override
+    public GenerationStepOutput forwardForGeneration(ModelInputs inputs) {
+        Object past = inputs.get("past_key_values");
+        CausalLMOutputWithPast out = forward(inputs);
+        Object next = past instanceof Cache && inputs.flag("use_cache", config.useCache()) ? past
+                : out.pastKeyValues();
+        return new GenerationStepOutput(out.logits(), next, out.hiddenStates(), out.attentions(), null);
     }
 
     static Set<String> with(Set<String> base, String... more) {

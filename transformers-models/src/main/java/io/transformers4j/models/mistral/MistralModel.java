@@ -115,10 +115,11 @@ public class MistralModel extends PreTrainedModel {
         NDManager m = inputsEmbeds.getManager();
         long seqLength = inputsEmbeds.getShape().get(1);
 
-        // Python wraps the legacy tuple in a DynamicCache; past_key_values_length = its usable length (all of it).
+        // Python wraps the legacy tuple in a DynamicCache (a Cache object, e.g. a SinkCache, is used as it is);
+        // past_key_values_length = its usable length.
         Object past = inputs.get("past_key_values");
         LegacyCache cache = useCache || past != null
-                ? LegacyCache.fromLegacyCache(past, layers.size(), "MistralModel") : null;
+                ? LegacyCache.forPast(past, layers.size(), "MistralModel") : null;
         long pastLength = cache == null ? 0 : cache.getUsableLength(Math.toIntExact(seqLength), 0);
         checkLength(pastLength + seqLength);
 
@@ -157,7 +158,9 @@ public class MistralModel extends PreTrainedModel {
         if (outputHiddenStates) {
             allHiddenStates.add(hiddenStates);
         }
-        List<NDArray[]> nextCache = useCache ? cache.toLegacyCache() : null;
+        // A Cache object passed in holds the state itself (Python returns that object; the record holds the legacy
+        // form only, so it is null here and the caller keeps using its Cache).
+        List<NDArray[]> nextCache = useCache && cache.cacheObject() == null ? cache.toLegacyCache() : null;
         return new BaseModelOutputWithPast(hiddenStates, nextCache, allHiddenStates, allSelfAttns);
     }
 
