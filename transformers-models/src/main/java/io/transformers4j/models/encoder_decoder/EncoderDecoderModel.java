@@ -281,6 +281,13 @@ public class EncoderDecoderModel extends PreTrainedModel implements Seq2SeqLM, G
         return decoder;
     }
 
+    /** config.json, the weights and, as Python does for models that generate, generation_config.json. */
+    @Override
+    public void savePretrained(java.nio.file.Path dir, long maxShardBytes) throws IOException {
+        super.savePretrained(dir, maxShardBytes);
+        generationConfig().savePretrained(dir);
+    }
+
     @Override
     public void close() {
         encoder.close();

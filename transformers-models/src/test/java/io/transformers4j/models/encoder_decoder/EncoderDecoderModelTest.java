@@ -458,7 +458,7 @@ class EncoderDecoderModelTest {
     }
 
     @Test
-    void generateMatchesRecomputationWithAndWithoutCache() {
+    void generateMatchesRecomputationWithAndWithoutCache() throws IOException {
         try (EncoderDecoderModel model = EncoderDecoderModel.fromConfig(bert2bert(), 17);
                 NDManager m = NDManager.newBaseManager()) {
             ModelInputs in = batch(m).build();
@@ -470,6 +470,16 @@ class EncoderDecoderModelTest {
                 cur = cur.concat(logits.get(":, -1, :").argMax(-1).reshape(-1, 1), 1);
             }
             assertEquals(START, model.generationConfig().decoderStartTokenId().get(0), "from config.json");
+            // save_pretrained writes generation_config.json; a changed one comes back after loading
+            Path dir = tmp.resolve("gen");
+            model.setGenerationConfig(GenerationConfig.builder().set("decoder_start_token_id", START)
+                    .set("pad_token_id", PAD).maxNewTokens(3).build());
+            model.savePretrained(dir);
+            try (EncoderDecoderModel back = EncoderDecoderModel.fromPretrained(dir.toString(), strict())) {
+                assertEquals(3, back.generationConfig().maxNewTokens());
+                assertEquals(START, back.generationConfig().decoderStartTokenId().get(0));
+            }
+            model.setGenerationConfig(null); // back to the one derived from config.json
             for (boolean cache : new boolean[] {true, false}) {
                 GenerationConfig greedy = GenerationConfig.builder().maxNewTokens(6).set("use_cache", cache).build();
                 try (GenerateOutput out = model.generate(in.inputIds(), in.attentionMask(), greedy)) {
