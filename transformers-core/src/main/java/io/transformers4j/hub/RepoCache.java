@@ -124,15 +124,18 @@ final class RepoCache {
     void link(Path blob, Path pointer) throws IOException {
         Files.createDirectories(pointer.getParent());
         Path target = pointer.getParent().relativize(blob);
-        Files.deleteIfExists(pointer);
+        // Made under a temporary name and renamed over the pointer: a rename replaces atomically, so a thread that
+        // already returned this pointer never sees it missing while another thread re-links it.
+        Path tmp = pointer.resolveSibling("." + pointer.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
         try {
-            Files.createSymbolicLink(pointer, target);
-        } catch (FileAlreadyExistsException raced) {
-            if (!Files.exists(pointer)) {
-                throw raced;
+            try {
+                Files.createSymbolicLink(tmp, target);
+            } catch (UnsupportedOperationException | FileSystemException noSymlinks) {
+                Files.copy(blob, tmp, StandardCopyOption.REPLACE_EXISTING);
             }
-        } catch (UnsupportedOperationException | FileSystemException noSymlinks) {
-            Files.copy(blob, pointer, StandardCopyOption.REPLACE_EXISTING);
+            moveReplacing(tmp, pointer);
+        } finally {
+            Files.deleteIfExists(tmp);
         }
     }
 

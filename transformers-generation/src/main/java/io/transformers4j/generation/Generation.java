@@ -541,8 +541,10 @@ public final class Generation {
         NDArray ids = inputIds == null ? null : GenerationContext.replace(inputIds,
                 ctx.repeatInterleave(inputIds, expandSize));
         if (expandSize != 1) {
+            // contrastive search expands inside a decoding step: what replaces a kwarg outlives the step
             for (Map.Entry<String, NDArray> e : kw.expandableTensors().entrySet()) {
-                kw.setTensor(e.getKey(), ctx.repeatInterleave(e.getValue(), expandSize));
+                kw.setTensor(e.getKey(), GenerationContext.replace(e.getValue(),
+                        ctx.repeatInterleave(e.getValue(), expandSize)));
             }
         }
         if (encoderDecoder) {
@@ -552,7 +554,9 @@ public final class Generation {
                         + "is defined.");
             }
             if (expandSize != 1) {
-                kw.encoderOutputs(enc.withLastHiddenState(ctx.repeatInterleave(enc.lastHiddenState(), expandSize)));
+                // the old last hidden state stays open: it may also be the output's encoder_hidden_states[-1]
+                kw.encoderOutputs(enc.withLastHiddenState(GenerationContext.keep(
+                        ctx.repeatInterleave(enc.lastHiddenState(), expandSize))));
             }
         }
         return ids;

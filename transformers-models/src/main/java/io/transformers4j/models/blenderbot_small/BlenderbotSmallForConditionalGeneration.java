@@ -2,6 +2,13 @@ package io.transformers4j.models.blenderbot_small;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import io.transformers4j.generation.EncoderOutput;
+import io.transformers4j.generation.GenerationConfig;
+import io.transformers4j.generation.GenerationModel;
+import io.transformers4j.generation.GenerationStepOutput;
+import io.transformers4j.generation.ModelKwargs;
+import io.transformers4j.hub.ModelFiles;
+import io.transformers4j.models.Seq2SeqGeneration;
 import io.transformers4j.modeling.LoadOptions;
 import io.transformers4j.modeling.ModelClass;
 import io.transformers4j.modeling.ModelInputs;
@@ -28,7 +35,7 @@ import java.util.Set;
  * {@code final_logits_bias} (1, vocab), a buffer the checkpoint stores (zeros when it does not, without a warning, as
  * in Python). For generation, {@link #encode} and {@link #decode} (see {@link Seq2SeqLM}).
  */
-public class BlenderbotSmallForConditionalGeneration extends BlenderbotSmallPreTrainedModel implements Seq2SeqLM {
+public class BlenderbotSmallForConditionalGeneration extends BlenderbotSmallPreTrainedModel implements Seq2SeqLM, GenerationModel {
 
     public static final ModelClass<BlenderbotSmallConfig, BlenderbotSmallForConditionalGeneration> CLASS =
             new ModelClass<>("BlenderbotSmallForConditionalGeneration", BlenderbotSmallConfig.class, BASE_MODEL_PREFIX,
@@ -39,6 +46,7 @@ public class BlenderbotSmallForConditionalGeneration extends BlenderbotSmallPreT
     private final BlenderbotSmallModel model;
     private final NDArray finalLogitsBias; // (1, vocab)
     private final Linear lmHead;           // weight (vocab, d_model), no bias
+    private volatile GenerationConfig generationConfig;
 
     public BlenderbotSmallForConditionalGeneration(BlenderbotSmallConfig config, Weights w) {
         super(config, w);
@@ -113,6 +121,66 @@ public class BlenderbotSmallForConditionalGeneration extends BlenderbotSmallPreT
     @Override
     public Integer decoderStartTokenId() {
         return config().decoderStartTokenId();
+    }
+
+    // ---------------------------------------------------------------- generation
+
+    @Override
+    protected void loadedFrom(ModelFiles files) throws IOException {
+        generationConfig = GenerationConfig.forModel(files, config());
+    }
+
+    @Override
+    public GenerationConfig generationConfig() {
+        GenerationConfig g = generationConfig;
+        if (g == null) {
+            g = GenerationConfig.fromModelConfig(config());
+            generationConfig = g;
+        }
+        return g;
+    }
+
+    @Override
+    public void setGenerationConfig(GenerationConfig generationConfig) {
+        this.generationConfig = generationConfig;
+    }
+
+    @Override
+    public boolean isEncoderDecoder() {
+        return true;
+    }
+
+    @Override
+    public Integer maxPositionEmbeddings() {
+        return config().maxPositionEmbeddings();
+    }
+
+    @Override
+    public Set<String> modelKwargNames() {
+        return INPUTS;
+    }
+
+    /** The encoder once, with generate()'s output_attentions / output_hidden_states. */
+    @Override
+    public EncoderOutput encode(ModelInputs encoderInputs) {
+        Torch.ensureThreadReady();
+        checkOpen();
+        Seq2SeqGeneration.EncoderArgs a = Seq2SeqGeneration.EncoderArgs.of(encoderInputs);
+        try (NDScope scope = new NDScope()) {
+            return Seq2SeqGeneration.encoderOutput(keep(model.runEncoder(a.inputIds(), a.attentionMask(),
+                    a.inputsEmbeds(), a.headMask(), a.outputAttentions(), a.outputHiddenStates())));
+        }
+    }
+
+    /** Python's {@code BlenderbotSmallForConditionalGeneration.prepare_inputs_for_generation} (see {@link Seq2SeqGeneration}). */
+    @Override
+    public ModelInputs prepareInputsForGeneration(NDArray decoderInputIds, ModelKwargs kwargs) {
+        return Seq2SeqGeneration.prepareInputsForGeneration(decoderInputIds, kwargs, false);
+    }
+
+    @Override
+    public GenerationStepOutput forwardForGeneration(ModelInputs inputs) {
+        return Seq2SeqGeneration.stepOutput(forward(inputs));
     }
 
     static Set<String> with(Set<String> base, String... more) {

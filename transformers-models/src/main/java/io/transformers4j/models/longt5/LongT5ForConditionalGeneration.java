@@ -2,6 +2,13 @@ package io.transformers4j.models.longt5;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import io.transformers4j.generation.EncoderOutput;
+import io.transformers4j.generation.GenerationConfig;
+import io.transformers4j.generation.GenerationModel;
+import io.transformers4j.generation.GenerationStepOutput;
+import io.transformers4j.generation.ModelKwargs;
+import io.transformers4j.hub.ModelFiles;
+import io.transformers4j.models.Seq2SeqGeneration;
 import io.transformers4j.modeling.LoadOptions;
 import io.transformers4j.modeling.ModelClass;
 import io.transformers4j.modeling.ModelInputs;
@@ -25,7 +32,7 @@ import java.util.Set;
  * {@code shared} matrix applied to the decoder output scaled by d_model^-0.5; labels become the shifted decoder
  * inputs. For generation, {@link #encode} and {@link #decode} (see {@link Seq2SeqLM}).
  */
-public class LongT5ForConditionalGeneration extends LongT5PreTrainedModel implements Seq2SeqLM {
+public class LongT5ForConditionalGeneration extends LongT5PreTrainedModel implements Seq2SeqLM, GenerationModel {
 
     public static final ModelClass<LongT5Config, LongT5ForConditionalGeneration> CLASS = new ModelClass<>(
             "LongT5ForConditionalGeneration", LongT5Config.class, BASE_MODEL_PREFIX, false,
@@ -36,6 +43,7 @@ public class LongT5ForConditionalGeneration extends LongT5PreTrainedModel implem
     /** shared / encoder / decoder, at the checkpoint's root as in Python. */
     private final LongT5Model model;
     private final Linear lmHead; // weight (vocab, d_model), no bias
+    private volatile GenerationConfig generationConfig;
 
     public LongT5ForConditionalGeneration(LongT5Config config, Weights w) {
         super(config, w);
@@ -109,6 +117,66 @@ public class LongT5ForConditionalGeneration extends LongT5PreTrainedModel implem
     @Override
     public Integer decoderStartTokenId() {
         return config().decoderStartTokenId();
+    }
+
+    // ---------------------------------------------------------------- generation
+
+    @Override
+    protected void loadedFrom(ModelFiles files) throws IOException {
+        generationConfig = GenerationConfig.forModel(files, config());
+    }
+
+    @Override
+    public GenerationConfig generationConfig() {
+        GenerationConfig g = generationConfig;
+        if (g == null) {
+            g = GenerationConfig.fromModelConfig(config());
+            generationConfig = g;
+        }
+        return g;
+    }
+
+    @Override
+    public void setGenerationConfig(GenerationConfig generationConfig) {
+        this.generationConfig = generationConfig;
+    }
+
+    @Override
+    public boolean isEncoderDecoder() {
+        return true;
+    }
+
+    @Override
+    public Integer maxPositionEmbeddings() {
+        return null;
+    }
+
+    @Override
+    public Set<String> modelKwargNames() {
+        return INPUTS;
+    }
+
+    /** The encoder once, with generate()'s output_attentions / output_hidden_states. */
+    @Override
+    public EncoderOutput encode(ModelInputs encoderInputs) {
+        Torch.ensureThreadReady();
+        checkOpen();
+        Seq2SeqGeneration.EncoderArgs a = Seq2SeqGeneration.EncoderArgs.of(encoderInputs);
+        try (NDScope scope = new NDScope()) {
+            return Seq2SeqGeneration.encoderOutput(keep(model.runEncoder(a.inputIds(), a.attentionMask(),
+                    a.inputsEmbeds(), a.headMask(), a.outputAttentions(), a.outputHiddenStates())));
+        }
+    }
+
+    /** Python's {@code LongT5ForConditionalGeneration.prepare_inputs_for_generation} (see {@link Seq2SeqGeneration}). */
+    @Override
+    public ModelInputs prepareInputsForGeneration(NDArray decoderInputIds, ModelKwargs kwargs) {
+        return Seq2SeqGeneration.prepareInputsForGeneration(decoderInputIds, kwargs, true);
+    }
+
+    @Override
+    public GenerationStepOutput forwardForGeneration(ModelInputs inputs) {
+        return Seq2SeqGeneration.stepOutput(forward(inputs));
     }
 
     static Set<String> with(Set<String> base, String... more) {

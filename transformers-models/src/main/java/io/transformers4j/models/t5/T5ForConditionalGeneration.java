@@ -2,6 +2,13 @@ package io.transformers4j.models.t5;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import io.transformers4j.generation.EncoderOutput;
+import io.transformers4j.generation.GenerationConfig;
+import io.transformers4j.generation.GenerationModel;
+import io.transformers4j.generation.GenerationStepOutput;
+import io.transformers4j.generation.ModelKwargs;
+import io.transformers4j.hub.ModelFiles;
+import io.transformers4j.models.Seq2SeqGeneration;
 import io.transformers4j.modeling.LoadOptions;
 import io.transformers4j.modeling.ModelClass;
 import io.transformers4j.modeling.ModelInputs;
@@ -37,7 +44,7 @@ import java.util.Set;
  * checkpoints, and the decoder output is scaled by d_model^-0.5 before it, as Mesh TensorFlow did; T5 v1.1 has its
  * own {@code lm_head.weight} and no rescale.
  */
-public class T5ForConditionalGeneration extends T5PreTrainedModel implements Seq2SeqLM {
+public class T5ForConditionalGeneration extends T5PreTrainedModel implements Seq2SeqLM, GenerationModel {
 
     public static final ModelClass<T5Config, T5ForConditionalGeneration> CLASS = new ModelClass<>(
             "T5ForConditionalGeneration", T5Config.class, BASE_MODEL_PREFIX, false, T5ForConditionalGeneration::new);
@@ -48,6 +55,7 @@ public class T5ForConditionalGeneration extends T5PreTrainedModel implements Seq
     /** shared / encoder / decoder, at the checkpoint's root as in Python. */
     private final T5Model model;
     private final Linear lmHead; // weight (vocab, d_model), no bias
+    private volatile GenerationConfig generationConfig;
 
     public T5ForConditionalGeneration(T5Config config, Weights w) {
         super(config, w);
@@ -132,6 +140,66 @@ public class T5ForConditionalGeneration extends T5PreTrainedModel implements Seq
     @Override
     public Integer decoderStartTokenId() {
         return config.decoderStartTokenId();
+    }
+
+    // ---------------------------------------------------------------- generation
+
+    @Override
+    protected void loadedFrom(ModelFiles files) throws IOException {
+        generationConfig = GenerationConfig.forModel(files, config);
+    }
+
+    @Override
+    public GenerationConfig generationConfig() {
+        GenerationConfig g = generationConfig;
+        if (g == null) {
+            g = GenerationConfig.fromModelConfig(config);
+            generationConfig = g;
+        }
+        return g;
+    }
+
+    @Override
+    public void setGenerationConfig(GenerationConfig generationConfig) {
+        this.generationConfig = generationConfig;
+    }
+
+    @Override
+    public boolean isEncoderDecoder() {
+        return true;
+    }
+
+    @Override
+    public Integer maxPositionEmbeddings() {
+        return null;
+    }
+
+    @Override
+    public Set<String> modelKwargNames() {
+        return INPUTS;
+    }
+
+    /** The encoder once, with generate()'s output_attentions / output_hidden_states. */
+    @Override
+    public EncoderOutput encode(ModelInputs encoderInputs) {
+        Torch.ensureThreadReady();
+        checkOpen();
+        Seq2SeqGeneration.EncoderArgs a = Seq2SeqGeneration.EncoderArgs.of(encoderInputs);
+        try (NDScope scope = new NDScope()) {
+            return Seq2SeqGeneration.encoderOutput(keep(model.runEncoder(a.inputIds(), a.attentionMask(),
+                    a.inputsEmbeds(), a.headMask(), a.outputAttentions(), a.outputHiddenStates())));
+        }
+    }
+
+    /** Python's {@code T5ForConditionalGeneration.prepare_inputs_for_generation} (see {@link Seq2SeqGeneration}). */
+    @Override
+    public ModelInputs prepareInputsForGeneration(NDArray decoderInputIds, ModelKwargs kwargs) {
+        return Seq2SeqGeneration.prepareInputsForGeneration(decoderInputIds, kwargs, true);
+    }
+
+    @Override
+    public GenerationStepOutput forwardForGeneration(ModelInputs inputs) {
+        return Seq2SeqGeneration.stepOutput(forward(inputs));
     }
 
     static Set<String> with(Set<String> base, String... more) {
