@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -13,6 +14,12 @@ import io.transformers4j.auto.AutoTask;
 import io.transformers4j.auto.ModelRegistry;
 import io.transformers4j.config.AutoConfig;
 import io.transformers4j.config.PretrainedConfig;
+import io.transformers4j.generation.EncoderOutput;
+import io.transformers4j.generation.GenerationConfig;
+import io.transformers4j.generation.GenerationModel;
+import io.transformers4j.generation.GenerationStepOutput;
+import io.transformers4j.generation.ModelKwargs;
+import io.transformers4j.generation.PastKeyValues;
 import io.transformers4j.hub.ModelFiles;
 import io.transformers4j.modeling.LoadOptions;
 import io.transformers4j.modeling.ModelClass;
@@ -57,14 +64,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The checkpoint holds the encoder's parameters under {@code encoder.} and the decoder's under {@code decoder.}
  * ({@code decoder.bert.*}, {@code decoder.cls.*} for a BERT decoder), plus {@code enc_to_dec_proj.*} when the two
- * hidden sizes differ. For generation it is a {@link Seq2SeqLM}: {@link #encode} once, then {@link #decode} step by
- * step over the decoder's cache.
+ * hidden sizes differ. It generates like Python's ({@link GenerationModel}: {@code model.generate(inputIds)} with the
+ * checkpoint's generation_config.json), and, for hand-written loops, is a {@link Seq2SeqLM}: {@link #encode} once, then
+ * {@link #decode} step by step over the decoder's cache.
  *
  * <p>Not ported: {@code tie_encoder_decoder} (refused), prebuilt encoder/decoder objects as constructor arguments
  * (load the parts from their checkpoints with {@link #fromEncoderDecoderPretrained}), TensorFlow checkpoints,
  * {@code resize_token_embeddings} (unsupported in Python too).
  */
-public class EncoderDecoderModel extends PreTrainedModel implements Seq2SeqLM {
+public class EncoderDecoderModel extends PreTrainedModel implements Seq2SeqLM, GenerationModel {
 
     private static final Logger LOG = LoggerFactory.getLogger(EncoderDecoderModel.class);
 
@@ -86,6 +94,7 @@ public class EncoderDecoderModel extends PreTrainedModel implements Seq2SeqLM {
     private final PreTrainedModel encoder;
     private final PreTrainedModel decoder;
     private final Linear encToDecProj; // (decoder hidden, encoder hidden), only when the hidden sizes differ
+    private volatile GenerationConfig generationConfig;
 
     /** Builds the model over {@code w}: the encoder under {@code encoder.}, the decoder under {@code decoder.}. */
     public EncoderDecoderModel(EncoderDecoderConfig config, Weights w) {
@@ -272,6 +281,13 @@ public class EncoderDecoderModel extends PreTrainedModel implements Seq2SeqLM {
         return decoder;
     }
 
+    /** config.json, the weights and, as Python does for models that generate, generation_config.json. */
+    @Override
+    public void savePretrained(java.nio.file.Path dir, long maxShardBytes) throws IOException {
+        super.savePretrained(dir, maxShardBytes);
+        generationConfig().savePretrained(dir);
+    }
+
     @Override
     public void close() {
         encoder.close();
@@ -380,7 +396,97 @@ public class EncoderDecoderModel extends PreTrainedModel implements Seq2SeqLM {
         }
     }
 
-    // ---------------------------------------------------------------- Seq2SeqLM (generation)
+    // ---------------------------------------------------------------- GenerationModel (generate())
+
+    @Override
+    protected void loadedFrom(ModelFiles files) throws IOException {
+        generationConfig = GenerationConfig.forModel(files, config);
+    }
+
+    /**
+     * generation_config.json of the folder the model was loaded from, else the one Python derives from config.json
+     * (the composite's keys, then the decoder sub-config's for those still at their default).
+     */
+    @Override
+    public GenerationConfig generationConfig() {
+        GenerationConfig g = generationConfig;
+        if (g == null) {
+            g = GenerationConfig.fromModelConfig(config);
+            generationConfig = g;
+        }
+        return g;
+    }
+
+    @Override
+    public void setGenerationConfig(GenerationConfig generationConfig) {
+        this.generationConfig = generationConfig;
+    }
+
+    @Override
+    public boolean isEncoderDecoder() {
+        return true;
+    }
+
+    /** The composite config has no max_position_embeddings (Python's getattr finds none either). */
+    @Override
+    public Integer maxPositionEmbeddings() {
+        return null;
+    }
+
+    /** Python's {@code _prepare_encoder_decoder_kwargs_for_generation}: the encoder's forward, run once. */
+    @Override
+    public EncoderOutput encode(ModelInputs encoderInputs) {
+        Torch.ensureThreadReady();
+        checkOpen();
+        try (NDScope scope = new NDScope()) {
+            BaseModelOutput out = asEncoderOutput(adopt(encoder.forward(encoderInputs), inputTensors(encoderInputs)),
+                    "The encoder");
+            keep(out);
+            return new EncoderOutput(out.lastHiddenState(), out.hiddenStates(), out.attentions());
+        }
+    }
+
+    /**
+     * Python's {@code EncoderDecoderModel.prepare_inputs_for_generation}: the decoder's own preparation of the
+     * decoder tokens (only those the cache lacks, an all-ones decoder mask over every token so far), plus the
+     * encoder's attention mask and outputs.
+     */
+    @Override
+    public ModelInputs prepareInputsForGeneration(NDArray decoderInputIds, ModelKwargs kwargs) {
+        NDArray ids;
+        NDArray decoderAttentionMask;
+        Object past;
+        if (decoder instanceof GenerationModel g) {
+            ModelInputs d = g.prepareInputsForGeneration(decoderInputIds,
+                    new ModelKwargs().pastKeyValues(kwargs.pastKeyValues()));
+            ids = d.inputIds();
+            decoderAttentionMask = d.attentionMask();
+            past = d.get("past_key_values");
+        } else {
+            // A decoder that cannot generate on its own: what BertLMHeadModel and most causal LMs do.
+            List<NDArray[]> legacy = PastKeyValues.legacy(kwargs.pastKeyValues(), modelClassName());
+            ids = decoderInputIds;
+            if (legacy != null) {
+                long pastLength = legacy.get(0)[0].getShape().get(2);
+                long len = decoderInputIds.getShape().get(1);
+                ids = decoderInputIds.get(new NDIndex(":, {}:", len > pastLength ? pastLength : len - 1));
+            }
+            decoderAttentionMask = null;
+            past = legacy;
+        }
+        return ModelInputs.builder().attentionMask(kwargs.attentionMask()).decoderAttentionMask(decoderAttentionMask)
+                .decoderInputIds(ids).set("encoder_outputs", kwargs.encoderOutputs()).set("past_key_values", past)
+                .useCache(kwargs.useCache()).build();
+    }
+
+    @Override
+    public GenerationStepOutput forwardForGeneration(ModelInputs inputs) {
+        Seq2SeqLMOutput out = forward(inputs);
+        return new GenerationStepOutput(out.logits(), out.pastKeyValues(), out.decoderHiddenStates(),
+                out.decoderAttentions(), out.crossAttentions());
+    }
+
+    // ---------------------------------------------------------------- Seq2SeqLM (hand-written loops)
 
     @Override
     public BaseModelOutput encode(NDArray inputIds, NDArray attentionMask) {
@@ -459,6 +565,9 @@ public class EncoderDecoderModel extends PreTrainedModel implements Seq2SeqLM {
         if (value instanceof NDArray a) {
             return new BaseModelOutput(a, null, null);
         }
+        if (value instanceof EncoderOutput e) {
+            return new BaseModelOutput(e.lastHiddenState(), e.hiddenStates(), e.attentions());
+        }
         if (value instanceof ModelOutput o) {
             Map<String, NDArray> m = o.toMap();
             NDArray last = m.get("last_hidden_state");
@@ -468,8 +577,8 @@ public class EncoderDecoderModel extends PreTrainedModel implements Seq2SeqLM {
             }
             return new BaseModelOutput(last, tuple(m, "hidden_states"), tuple(m, "attentions"));
         }
-        throw new IllegalArgumentException("encoder_outputs must be a BaseModelOutput (or another output with a "
-                + "last_hidden_state) or the encoder's last hidden state as an NDArray, got "
+        throw new IllegalArgumentException("encoder_outputs must be a BaseModelOutput or an EncoderOutput (or another "
+                + "output with a last_hidden_state) or the encoder's last hidden state as an NDArray, got "
                 + value.getClass().getSimpleName());
     }
 
@@ -499,6 +608,8 @@ public class EncoderDecoderModel extends PreTrainedModel implements Seq2SeqLM {
         for (Object v : in.asMap().values()) {
             if (v instanceof NDArray a) {
                 s.add(a);
+            } else if (v instanceof EncoderOutput e) {
+                s.addAll(asEncoderOutput(e, "encoder_outputs").toMap().values());
             } else if (v instanceof ModelOutput o) {
                 s.addAll(o.toMap().values());
             } else if (v instanceof List<?> list) {

@@ -20,6 +20,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.transformers4j.auto.AutoModelForSeq2SeqLM;
 import io.transformers4j.config.AutoConfig;
 import io.transformers4j.config.PretrainedConfig;
+import io.transformers4j.generation.GenerateOutput;
+import io.transformers4j.generation.GenerationConfig;
 import io.transformers4j.hub.HubOptions;
 import io.transformers4j.hub.ModelFiles;
 import io.transformers4j.models.bert.BertConfig;
@@ -452,6 +454,48 @@ class EncoderDecoderModelTest {
                 assertEquals(t + 1, past.get(0)[0].getShape().get(2));
             }
             assertEquals(START, model.decoderStartTokenId());
+        }
+    }
+
+    @Test
+    void generateMatchesRecomputationWithAndWithoutCache() throws IOException {
+        try (EncoderDecoderModel model = EncoderDecoderModel.fromConfig(bert2bert(), 17);
+                NDManager m = NDManager.newBaseManager()) {
+            ModelInputs in = batch(m).build();
+            // greedy by recomputing every step with forward (no cache)
+            NDArray cur = ids(m, new long[][] {{START}, {START}});
+            for (int s = 0; s < 6; s++) {
+                NDArray logits = model.forward(ModelInputs.builder().inputIds(in.inputIds())
+                        .attentionMask(in.attentionMask()).decoderInputIds(cur).useCache(false).build()).logits();
+                cur = cur.concat(logits.get(":, -1, :").argMax(-1).reshape(-1, 1), 1);
+            }
+            assertEquals(START, model.generationConfig().decoderStartTokenId().get(0), "from config.json");
+            // save_pretrained writes generation_config.json; a changed one comes back after loading
+            Path dir = tmp.resolve("gen");
+            model.setGenerationConfig(GenerationConfig.builder().set("decoder_start_token_id", START)
+                    .set("pad_token_id", PAD).maxNewTokens(3).build());
+            model.savePretrained(dir);
+            try (EncoderDecoderModel back = EncoderDecoderModel.fromPretrained(dir.toString(), strict())) {
+                assertEquals(3, back.generationConfig().maxNewTokens());
+                assertEquals(START, back.generationConfig().decoderStartTokenId().get(0));
+            }
+            model.setGenerationConfig(null); // back to the one derived from config.json
+            for (boolean cache : new boolean[] {true, false}) {
+                GenerationConfig greedy = GenerationConfig.builder().maxNewTokens(6).set("use_cache", cache).build();
+                try (GenerateOutput out = model.generate(in.inputIds(), in.attentionMask(), greedy)) {
+                    assertArrayEquals(cur.toLongArray(), out.sequences().toLongArray(), "use_cache=" + cache);
+                }
+            }
+            GenerationConfig beam = GenerationConfig.builder().maxNewTokens(6).set("num_beams", 3).build();
+            long[] cached;
+            try (GenerateOutput out = model.generate(in.inputIds(), in.attentionMask(), beam)) {
+                cached = out.sequences().toLongArray();
+            }
+            GenerationConfig beamNoCache = GenerationConfig.builder().maxNewTokens(6).set("num_beams", 3)
+                    .set("use_cache", false).build();
+            try (GenerateOutput out = model.generate(in.inputIds(), in.attentionMask(), beamNoCache)) {
+                assertArrayEquals(cached, out.sequences().toLongArray(), "beam search reorders the cross cache too");
+            }
         }
     }
 
