@@ -29,6 +29,15 @@ public final class RMSNorm {
      * multiplication by {@code weight}, so a float16 model rounds exactly where Python's does.
      */
     public static NDArray rmsNorm(NDArray x, NDArray weight, float eps) {
+        return rmsNorm(x, weight, x.getManager().create(eps));
+    }
+
+    /**
+     * As {@link #rmsNorm(NDArray, NDArray, float)} with {@code eps} a float32 scalar tensor: a module that runs many
+     * times (a decoder's norms, once per generated token) creates it once instead of one scalar tensor per call. The
+     * sum is the same float32 addition either way.
+     */
+    public static NDArray rmsNorm(NDArray x, NDArray weight, NDArray eps) {
         DType inputType = TorchOps.dtypeOf(x); // DJL's getDataType() cannot name bfloat16
         NDArray h = inputType == DType.F32 ? x : TorchOps.toDType(x, DType.F32);
         NDArray variance = h.square().mean(new int[] {-1}, true);     // (..., 1)

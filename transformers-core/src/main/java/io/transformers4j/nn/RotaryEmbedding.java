@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import io.transformers4j.torch.TorchOps;
 import io.transformers4j.weights.DType;
@@ -66,21 +65,21 @@ public final class RotaryEmbedding {
     public static NDArray rotateHalf(NDArray x) {
         int last = x.getShape().dimension() - 1;
         long half = x.getShape().get(last) / 2;
-        NDArray x1 = x.get(new NDIndex("..., :{}", half));
-        NDArray x2 = x.get(new NDIndex("..., {}:", half));
-        return NDArrays.concat(new NDList(x2.neg(), x1), last);
+        NDList halves = x.split(new long[] {half}, last); // two views, one call
+        return NDArrays.concat(new NDList(halves.get(1).neg(), halves.get(0)), last);
     }
 
     /**
      * Python's {@code apply_rotary_pos_emb} for one tensor: {@code (x * cos) + (rotate_half(x) * sin)}.
      *
      * @param x (batch, heads, seq, dim)
-     * @param cos (batch or 1, seq, dim), broadcast over the heads ({@code unsqueeze_dim=1})
+     * @param cos (batch or 1, seq, dim), broadcast over the heads ({@code unsqueeze_dim=1}), or already (batch or 1,
+     *     1, seq, dim): a model that computes its tables once per forward unsqueezes them once too
      * @param sin as cos
      */
     public static NDArray applyRotaryPosEmb(NDArray x, NDArray cos, NDArray sin) {
-        NDArray c = cos.expandDims(1); // (B, 1, T, dim)
-        NDArray s = sin.expandDims(1);
+        NDArray c = cos.getShape().dimension() == 3 ? cos.expandDims(1) : cos; // (B, 1, T, dim)
+        NDArray s = sin.getShape().dimension() == 3 ? sin.expandDims(1) : sin;
         return x.mul(c).add(rotateHalf(x).mul(s));
     }
 }

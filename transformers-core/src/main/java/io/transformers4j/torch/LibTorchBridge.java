@@ -119,6 +119,23 @@ final class LibTorchBridge {
         static native long _Znwm(long size);
     }
 
+    /**
+     * oneDNN entry points that exist only in LibTorch builds with MKLDNN (the x86_64 and aarch64 CPU builds DJL
+     * ships): bound separately from {@link C}, so a build without them loses the fast path, not the bridge.
+     */
+    static final class Mkldnn {
+        private Mkldnn() {}
+
+        /**
+         * {@code mkldnn::_linear_pointwise(X, W, B, attr, scalars, algorithm)}, the fused linear Inductor emits for
+         * CPU: {@code B} points to a bias handle or is null, {@code attr} "none" means no fused activation.
+         */
+        static native int aoti_torch_cpu__linear_pointwise(long x, long w, long[] b, Pointer attr, Pointer scalars,
+                long scalarsLen, Pointer algorithm, long[] ret);
+    }
+
+    private static final Memory ATTR_NONE = cString("none");
+
     /** Every symbol {@link C} binds: resolved one by one first so a mismatch names all that are missing. */
     private static final List<String> SYMBOLS = Arrays.asList(
             "aoti_torch_new_tensor_handle", "aoti_torch_delete_tensor_object", "aoti_torch_call_dispatcher",
@@ -184,6 +201,8 @@ final class LibTorchBridge {
     private final Map<Integer, DType> dtypesByCode = new HashMap<>();
     private final int cpuDevice;
     private final int contiguousFormat;
+    /** Whether {@link Mkldnn} is bound and passed the self-test (CPU with bfloat16 support). */
+    private volatile boolean mkldnnLinear;
 
     private LibTorchBridge(Path library, String loadedVersion) {
         this.library = library;
@@ -264,7 +283,14 @@ final class LibTorchBridge {
         long abi = C.aoti_torch_abi_version();
         // Checked before anything goes through the dispatcher: other releases may have other schemas.
         requireAbi(abi, lib, loaded);
-        return new LibTorchBridge(lib, loaded + " (ABI " + abiToString(abi) + ")");
+        LibTorchBridge bridge = new LibTorchBridge(lib, loaded + " (ABI " + abiToString(abi) + ")");
+        try {
+            Native.register(Mkldnn.class, nl);
+            bridge.mkldnnLinear = true; // until the self-test says otherwise
+        } catch (UnsatisfiedLinkError e) {
+            bridge.mkldnnLinear = false;
+        }
+        return bridge;
     }
 
     /** Fails naming every symbol of {@code symbols} that {@code nl} does not export. */
@@ -411,6 +437,22 @@ final class LibTorchBridge {
                 dilation, dilation.length, transposed ? 1 : 0, outputPadding, outputPadding.length, groups, ret);
         if (rc != 0) {
             throw failed("aoti_torch_convolution (at::convolution, transposed=" + transposed + ")", context);
+        }
+        return ret[0];
+    }
+
+    /** Whether {@link #mkldnnLinear(long, long, long, Supplier)} can run here. */
+    boolean hasMkldnnLinear() {
+        return mkldnnLinear;
+    }
+
+    /** {@code mkldnn::_linear_pointwise(x, w, b, "none", [], None)}; tensors are borrowed, bias may be 0 (None). */
+    long mkldnnLinear(long x, long w, long bias, Supplier<String> context) {
+        long[] ret = new long[1];
+        int rc = Mkldnn.aoti_torch_cpu__linear_pointwise(x, w, bias == 0 ? null : new long[] {bias}, ATTR_NONE,
+                null, 0, null, ret);
+        if (rc != 0) {
+            throw failed("aoti_torch_cpu__linear_pointwise (mkldnn::_linear_pointwise)", context);
         }
         return ret[0];
     }
@@ -673,6 +715,27 @@ final class LibTorchBridge {
             // stride 2: [1*1, 1*10, 2*1, 2*10] + 0.5
             expectClose("aoti_torch_convolution", new float[] {1.5f, 10.5f, 2.5f, 20.5f},
                     readFloats(conv, "aoti_torch_convolution"));
+
+            family = "oneDNN linear";
+            if (mkldnnLinear) {
+                // x (1, 2) @ W^T with W (3, 2), in bfloat16 (the only type the fast path is used for); exact values.
+                long lx = call(Op.TO_DTYPE, tensorArg(floats(new long[] {1, 2}, 1, 2)), scalarTypeArg(DType.BF16),
+                        boolArg(false), boolArg(false), 0);
+                long lw = call(Op.TO_DTYPE, tensorArg(floats(new long[] {3, 2}, 1, 0, 1, 1, -2, 0.5f)),
+                        scalarTypeArg(DType.BF16), boolArg(false), boolArg(false), 0);
+                long[] ret = new long[1];
+                int rc = Mkldnn.aoti_torch_cpu__linear_pointwise(lx, lw, null, ATTR_NONE, null, 0, null, ret);
+                if (rc != 0) {
+                    // A CPU without bfloat16 instructions: LibTorch refuses; Linear keeps at::linear.
+                    mkldnnLinear = false;
+                } else {
+                    own(ret[0]);
+                    long f = call(Op.TO_DTYPE, tensorArg(ret[0]), scalarTypeArg(DType.F32), boolArg(false),
+                            boolArg(false), 0);
+                    expectClose("aoti_torch_cpu__linear_pointwise", new float[] {1, 3, -1}, readFloats(f,
+                            "aoti_torch_cpu__linear_pointwise"));
+                }
+            }
 
             family = "sampling";
             long probs = floats(new long[] {4}, 0, 0, 1, 0);

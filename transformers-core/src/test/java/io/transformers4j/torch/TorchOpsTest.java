@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -133,6 +134,51 @@ class TorchOpsTest {
         ex = assertThrows(IllegalArgumentException.class,
                 () -> TorchOps.scaledDotProductAttention(q, q, q, m, true, null));
         assertTrue(ex.getMessage().contains("isCausal"), ex.getMessage());
+    }
+
+    @Test
+    void mkldnnLinearMatchesLinearInBfloat16() {
+        assumeTrue(TorchOps.hasMkldnnLinear(), "no oneDNN bfloat16 on this CPU/LibTorch");
+        Random r = new Random(5);
+        double[] wd = new double[96 * 80];
+        double[] xd = new double[3 * 80];
+        for (int i = 0; i < wd.length; i++) {
+            wd[i] = r.nextGaussian();
+        }
+        for (int i = 0; i < xd.length; i++) {
+            xd[i] = r.nextGaussian();
+        }
+        NDArray w = TorchOps.toDType(manager.create(toFloats(wd), new Shape(96, 80)), DType.BF16);
+        for (Shape xs : List.of(new Shape(1, 1, 80), new Shape(1, 3, 80), new Shape(80))) {
+            NDArray x = TorchOps.toDType(manager.create(Arrays.copyOf(toFloats(xd), (int) xs.size()), xs), DType.BF16);
+            NDArray got = TorchOps.mkldnnLinear(x, w, null);
+            assertEquals(DType.BF16, TorchOps.dtypeOf(got));
+            NDArray ref = ai.djl.nn.core.Linear.linear(x, w).singletonOrThrow();
+            assertEquals(ref.getShape(), got.getShape());
+            // The same oneDNN matmul; where the two split the reduction differently they may differ by one bfloat16
+            // ulp (2^-7 relative).
+            float[] e = TorchOps.toDType(ref, DType.F32).toFloatArray();
+            double[] expected = new double[e.length];
+            for (int i = 0; i < e.length; i++) {
+                expected[i] = e[i];
+            }
+            assertClose(expected, TorchOps.toDType(got, DType.F32), 1e-2, 1.0 / 128, "mkldnnLinear " + xs);
+        }
+        NDArray f32 = manager.ones(new Shape(2, 80));
+        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+                () -> TorchOps.mkldnnLinear(f32, w, null));
+        assertTrue(ex.getMessage().contains("share one floating-point dtype"), ex.getMessage());
+        ex = assertThrows(IllegalArgumentException.class, () -> TorchOps.mkldnnLinear(
+                TorchOps.toDType(manager.ones(new Shape(2, 81)), DType.BF16), w, null));
+        assertTrue(ex.getMessage().contains("in_features"), ex.getMessage());
+    }
+
+    private static float[] toFloats(double[] d) {
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) {
+            f[i] = (float) d[i];
+        }
+        return f;
     }
 
     @Test

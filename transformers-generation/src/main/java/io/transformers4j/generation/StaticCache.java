@@ -7,6 +7,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.transformers4j.config.PretrainedConfig;
+import io.transformers4j.torch.TorchOps;
+import io.transformers4j.weights.DType;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,27 +23,50 @@ public final class StaticCache extends Cache {
     private final int maxCacheLen;
     private final int numKeyValueHeads;
     private final int headDim;
-    private final DataType dtype;
+    private final DType dtype;
     private final List<NDArray> keyCache = new ArrayList<>();
     private final List<NDArray> valueCache = new ArrayList<>();
 
     public StaticCache(int numLayers, int maxBatchSize, int numKeyValueHeads, int maxCacheLen, int headDim,
             DataType dtype, NDManager parent) {
+        this(numLayers, maxBatchSize, numKeyValueHeads, maxCacheLen, headDim,
+                dtype == null ? DType.F32 : DType.fromDjl(dtype), parent);
+    }
+
+    /**
+     * As the {@link DataType} constructor, for any floating {@link DType}: bfloat16 too, which DJL's types cannot name
+     * (the buffers of a bfloat16 model stay bfloat16, as Python's StaticCache takes the model's dtype).
+     */
+    public StaticCache(int numLayers, int maxBatchSize, int numKeyValueHeads, int maxCacheLen, int headDim,
+            DType dtype, NDManager parent) {
         super(parent);
         if (numLayers < 1 || maxBatchSize < 1 || numKeyValueHeads < 1 || maxCacheLen < 1 || headDim < 1) {
             throw new IllegalArgumentException("StaticCache needs positive sizes, got layers=" + numLayers
                     + ", max_batch_size=" + maxBatchSize + ", num_key_value_heads=" + numKeyValueHeads
                     + ", max_cache_len=" + maxCacheLen + ", head_dim=" + headDim);
         }
+        if (dtype != null && !dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("StaticCache holds keys and values of a floating type, not " + dtype);
+        }
         this.maxBatchSize = maxBatchSize;
         this.maxCacheLen = maxCacheLen;
         this.numKeyValueHeads = numKeyValueHeads;
         this.headDim = headDim;
-        this.dtype = dtype == null ? DataType.FLOAT32 : dtype;
+        this.dtype = dtype == null ? DType.F32 : dtype;
         Shape shape = new Shape(maxBatchSize, numKeyValueHeads, maxCacheLen, headDim);
         for (int i = 0; i < numLayers; i++) {
-            keyCache.add(own(manager.zeros(shape, this.dtype)));
-            valueCache.add(own(manager.zeros(shape, this.dtype)));
+            keyCache.add(zeros(shape));
+            valueCache.add(zeros(shape));
+        }
+    }
+
+    /** A zero buffer of the cache's dtype, owned by the cache (bfloat16 made by a cast: DJL cannot create it). */
+    private NDArray zeros(Shape shape) {
+        if (dtype.djl() != null) {
+            return own(manager.zeros(shape, dtype.djl()));
+        }
+        try (NDArray f32 = manager.zeros(shape, DataType.FLOAT32)) {
+            return own(TorchOps.toDType(f32, dtype));
         }
     }
 
@@ -51,6 +76,12 @@ public final class StaticCache extends Cache {
      * num_attention_heads), one buffer per {@code num_hidden_layers}.
      */
     public static StaticCache fromConfig(PretrainedConfig config, int maxBatchSize, Integer maxCacheLen, DataType dtype,
+            NDManager parent) {
+        return fromConfig(config, maxBatchSize, maxCacheLen, dtype == null ? DType.F32 : DType.fromDjl(dtype), parent);
+    }
+
+    /** As {@link #fromConfig(PretrainedConfig, int, Integer, DataType, NDManager)} for any floating DType. */
+    public static StaticCache fromConfig(PretrainedConfig config, int maxBatchSize, Integer maxCacheLen, DType dtype,
             NDManager parent) {
         JsonNode c = config.toJson();
         int heads = required(c, "num_attention_heads");
@@ -131,7 +162,8 @@ public final class StaticCache extends Cache {
     }
 
     private static void writeIn(NDArray buffer, NDArray states, long[] pos, long b, boolean consecutive) {
-        NDArray src = states.getDataType() == buffer.getDataType() ? states : states.toType(buffer.getDataType(), false);
+        DType bufferType = TorchOps.dtypeOf(buffer); // DJL's getDataType cannot name bfloat16
+        NDArray src = TorchOps.dtypeOf(states) == bufferType ? states : TorchOps.toDType(states, bufferType);
         if (consecutive && pos.length > 0) {
             buffer.set(new NDIndex("0:{}, :, {}:{}", b, pos[0], pos[0] + pos.length), src);
         } else {
@@ -174,7 +206,9 @@ public final class StaticCache extends Cache {
     public void reset() {
         for (List<NDArray> list : List.of(keyCache, valueCache)) {
             for (NDArray buf : list) {
-                buf.set(new NDIndex(":"), 0);
+                try (NDArray zero = zeros(new Shape(1))) {
+                    buf.set(new NDIndex(":"), zero); // a scalar of the buffer's dtype: DJL cannot make a bf16 one
+                }
             }
         }
         seenTokens = 0;

@@ -15,6 +15,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import io.transformers4j.torch.Torch;
+import io.transformers4j.torch.TorchOps;
+import io.transformers4j.weights.DType;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -85,6 +87,29 @@ class CacheTest {
             close(fullCopy.get(1).toFloatArray(), cache.get(0).key().get(0).toFloatArray(), 0);
             assertThrows(IndexOutOfBoundsException.class, () -> cache.get(2));
             assertEquals(3, cache.getUsableLength(1, 1));
+        }
+    }
+
+    @Test
+    void staticCacheOfABfloat16ModelStaysBfloat16() {
+        try (StaticCache cache = new StaticCache(2, 1, 2, 8, 4, DType.BF16, m)) {
+            NDArray buffer = cache.get(1).value();
+            assertEquals(DType.BF16, TorchOps.dtypeOf(buffer));
+            // bfloat16 states are written as they are; float32 ones are rounded to bfloat16 like Python's copy_
+            NDArray prompt = TorchOps.toDType(states(1, 2, 3, 4, 1), DType.BF16);
+            cache.update(prompt, prompt, 1, Cache.CacheKwargs.positions(m.create(new long[] {0, 1, 2})));
+            NDArray next = states(1, 2, 1, 4, 0.1f);
+            Cache.KeyValue kv = cache.update(next, next, 1, Cache.CacheKwargs.positions(m.create(new long[] {3})));
+            assertSame(buffer, kv.value());
+            assertEquals(DType.BF16, TorchOps.dtypeOf(kv.value()));
+            close(TorchOps.toDType(prompt, DType.F32).toFloatArray(),
+                    TorchOps.toDType(buffer.get(new NDIndex(":, :, 0:3")), DType.F32).toFloatArray(), 0);
+            close(TorchOps.toDType(TorchOps.toDType(next, DType.BF16), DType.F32).toFloatArray(),
+                    TorchOps.toDType(buffer.get(new NDIndex(":, :, 3:4")), DType.F32).toFloatArray(), 0);
+            assertEquals(4, cache.getSeqLength(1));
+            cache.reset();
+            assertEquals(0, cache.getSeqLength(1));
+            assertEquals(DType.BF16, TorchOps.dtypeOf(cache.get(1).value()));
         }
     }
 

@@ -5,12 +5,14 @@ import io.transformers4j.models.LegacyCache;
 import io.transformers4j.nn.EagerAttention;
 import io.transformers4j.nn.Linear;
 import io.transformers4j.nn.RotaryEmbedding;
+import io.transformers4j.nn.SdpaAttention;
 import io.transformers4j.torch.TorchOps;
 import io.transformers4j.weights.DType;
 import io.transformers4j.weights.Weights;
 
 /**
- * Port of {@code LlamaAttention} (eager): multi-head attention with rotary positions and grouped-query key/value heads.
+ * Port of {@code LlamaAttention} (eager, when attention probabilities are asked for) and {@code LlamaSdpaAttention}
+ * (otherwise, Python's default): multi-head attention with rotary positions and grouped-query key/value heads.
  * Keys are cached after the rotation, as Python caches them.
  */
 final class LlamaAttention {
@@ -28,7 +30,6 @@ final class LlamaAttention {
     private final Linear kProj; // (kv_heads * head_dim, hidden)
     private final Linear vProj; // (kv_heads * head_dim, hidden)
     private final Linear oProj; // (hidden, heads * head_dim)
-    private final LlamaRotaryEmbedding rotaryEmb;
 
     LlamaAttention(LlamaConfig config, Weights w, int layerIdx) {
         this.layerIdx = layerIdx;
@@ -42,17 +43,17 @@ final class LlamaAttention {
         this.kProj = new Linear(w.prefix("k_proj"), hiddenSize, (long) numKeyValueHeads * headDim, bias);
         this.vProj = new Linear(w.prefix("v_proj"), hiddenSize, (long) numKeyValueHeads * headDim, bias);
         this.oProj = new Linear(w.prefix("o_proj"), hiddenSize, hiddenSize, bias);
-        this.rotaryEmb = new LlamaRotaryEmbedding(headDim, config.maxPositionEmbeddings(), config.ropeTheta(),
-                config.ropeScalingType(), config.ropeScalingFactor());
     }
 
     /**
      * @param hiddenStates (B, T, hidden)
      * @param attentionMask additive (B or 1, 1, T, P + T), or null
-     * @param positionIds (B or 1, T) int64: the rotary positions
+     * @param cosSin the rotary {cos, sin} tables of this forward's positions, each (B or 1, 1, T, hd) (Python's
+     *     {@code self.rotary_emb(value_states, position_ids)}: the same for every layer, so {@link LlamaModel}
+     *     computes them once)
      * @param cache the layer caches of this forward (keys/values appended here), or null
      */
-    Result forward(NDArray hiddenStates, NDArray attentionMask, NDArray positionIds, LegacyCache cache,
+    Result forward(NDArray hiddenStates, NDArray attentionMask, NDArray[] cosSin, LegacyCache cache,
             boolean outputAttentions) {
         long bsz = hiddenStates.getShape().get(0);
         long qLen = hiddenStates.getShape().get(1);
@@ -63,7 +64,6 @@ final class LlamaAttention {
         NDArray valueStates = vProj.forward(hiddenStates).reshape(bsz, qLen, numKeyValueHeads, headDim)
                 .transpose(0, 2, 1, 3);   // (B, kvh, T, hd)
 
-        NDArray[] cosSin = rotaryEmb.forward(valueStates, positionIds);
         queryStates = RotaryEmbedding.applyRotaryPosEmb(queryStates, cosSin[0], cosSin[1]); // (B, nh, T, hd)
         keyStates = RotaryEmbedding.applyRotaryPosEmb(keyStates, cosSin[0], cosSin[1]);
 
@@ -71,6 +71,13 @@ final class LlamaAttention {
             NDArray[] kv = cache.update(keyStates, valueStates, layerIdx);
             keyStates = kv[0];   // (B, kvh, P + T, hd)
             valueStates = kv[1];
+        }
+        if (!outputAttentions) {
+            // Python's default attention (LlamaSdpaAttention): the fused kernel, same numbers to float rounding,
+            // no (B, nh, T, S) probabilities and, for one new token, no repeat_kv copy of the cache.
+            NDArray attnOutput = SdpaAttention.attention(queryStates, keyStates, valueStates, attentionMask);
+            attnOutput = attnOutput.transpose(0, 2, 1, 3).reshape(bsz, qLen, hiddenSize); // (B, T, hidden)
+            return new Result(oProj.forward(attnOutput), null);
         }
         keyStates = EagerAttention.repeatKv(keyStates, numKeyValueGroups);     // (B, nh, S, hd)
         valueStates = EagerAttention.repeatKv(valueStates, numKeyValueGroups); // (B, nh, S, hd)
@@ -85,6 +92,6 @@ final class LlamaAttention {
         NDArray attnOutput = attnWeights.matMul(valueStates);                  // (B, nh, T, hd)
         attnOutput = attnOutput.transpose(0, 2, 1, 3).reshape(bsz, qLen, hiddenSize);
         attnOutput = oProj.forward(attnOutput);
-        return new Result(attnOutput, outputAttentions ? attnWeights : null);
+        return new Result(attnOutput, attnWeights);
     }
 }

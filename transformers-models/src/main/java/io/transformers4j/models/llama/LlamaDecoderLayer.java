@@ -20,11 +20,11 @@ final class LlamaDecoderLayer {
     }
 
     /** Returns the layer's output (B, T, hidden) and, when asked for, its attention weights. */
-    LlamaAttention.Result forward(NDArray hiddenStates, NDArray attentionMask, NDArray positionIds, LegacyCache cache,
+    LlamaAttention.Result forward(NDArray hiddenStates, NDArray attentionMask, NDArray[] cosSin, LegacyCache cache,
             boolean outputAttentions) {
         NDArray residual = hiddenStates;
         hiddenStates = inputLayernorm.forward(hiddenStates);
-        LlamaAttention.Result attn = selfAttn.forward(hiddenStates, attentionMask, positionIds, cache,
+        LlamaAttention.Result attn = selfAttn.forward(hiddenStates, attentionMask, cosSin, cache,
                 outputAttentions);
         hiddenStates = residual.add(attn.output());
 

@@ -179,14 +179,8 @@ public class LlamaForCausalLM extends PreTrainedModel implements GenerationModel
         if (!"static".equals(cacheImplementation)) {
             return GenerationModel.super.newCache(cacheImplementation, maxBatchSize, maxCacheLen);
         }
-        DType dtype = dtype();
-        ai.djl.ndarray.types.DataType dataType = switch (dtype) {
-            case F32 -> ai.djl.ndarray.types.DataType.FLOAT32;
-            case F16 -> ai.djl.ndarray.types.DataType.FLOAT16;
-            default -> throw new IllegalArgumentException("a static cache is supported for float32 and float16 "
-                    + "models, not " + dtype.torchName());
-        };
-        return StaticCache.fromConfig(config, maxBatchSize, maxCacheLen, dataType, null);
+        // Python: StaticCache(..., dtype=self.dtype): the model's own type, bfloat16 included.
+        return StaticCache.fromConfig(config, maxBatchSize, maxCacheLen, dtype(), null);
     }
 
     static Set<String> with(Set<String> base, String... more) {

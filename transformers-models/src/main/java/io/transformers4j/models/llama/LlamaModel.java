@@ -19,6 +19,7 @@ import io.transformers4j.torch.TorchOps;
 import io.transformers4j.weights.Weights;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
@@ -50,6 +51,11 @@ public class LlamaModel extends PreTrainedModel {
     private final Embedding embedTokens; // (vocab, hidden)
     private final List<LlamaDecoderLayer> layers;
     private final LlamaRMSNorm norm;
+    /**
+     * Python gives every attention layer its own {@code rotary_emb}; all of them produce the same tables for a
+     * forward's positions, so the model computes them once and hands them to each layer.
+     */
+    private final LlamaRotaryEmbedding rotaryEmb;
 
     public LlamaModel(LlamaConfig config, Weights w) {
         super(config, w);
@@ -61,6 +67,8 @@ public class LlamaModel extends PreTrainedModel {
         }
         this.layers = List.copyOf(l);
         this.norm = new LlamaRMSNorm(w.prefix("norm"), config.hiddenSize(), config.rmsNormEps());
+        this.rotaryEmb = new LlamaRotaryEmbedding(config.headDim(), config.maxPositionEmbeddings(),
+                config.ropeTheta(), config.ropeScalingType(), config.ropeScalingFactor());
         // Checkpoints of older versions stored the rotary inv_freq buffer; it is recomputed from the config.
         w.ignoreUnexpected("(^|\\.)layers\\.\\d+\\.self_attn\\.rotary_emb\\.inv_freq$");
     }
@@ -141,9 +149,20 @@ public class LlamaModel extends PreTrainedModel {
         if (positionIds == null) {
             positionIds = cachePosition.expandDims(0); // (1, T)
         }
+        long maskLength = keyLength;
+        if (staticCache && !outputAttentions) {
+            // The static cache's slots after the last position written are masked for every query (they add exact
+            // zeros to the softmax); without attention probabilities to return, the fused attention reads only the
+            // written prefix, which this narrower mask tells it (SdpaAttention).
+            maskLength = Arrays.stream(cachePosition.toType(DataType.INT64, false).toLongArray()).max().orElse(-1) + 1;
+        }
         // _update_causal_mask: key j visible to new token i iff j <= cache_position[i] and attention_mask keeps j.
-        NDArray causalMask = EagerAttention.causalMask(m, cachePosition, keyLength, null,
+        NDArray causalMask = EagerAttention.causalMask(m, cachePosition, maskLength, null,
                 inputs.attentionMask(), TorchOps.dtypeOf(inputsEmbeds));
+
+        // The rotary tables of these positions, each (B or 1, 1, T, head_dim), once for all layers.
+        NDArray[] rope = rotaryEmb.forward(inputsEmbeds, positionIds);
+        NDArray[] cosSin = {rope[0].expandDims(1), rope[1].expandDims(1)};
 
         NDArray hiddenStates = inputsEmbeds;
         List<NDArray> allHiddenStates = outputHiddenStates ? new ArrayList<>() : null;
@@ -152,7 +171,7 @@ public class LlamaModel extends PreTrainedModel {
             if (outputHiddenStates) {
                 allHiddenStates.add(hiddenStates);
             }
-            LlamaAttention.Result r = layer.forward(hiddenStates, causalMask, positionIds, cache, outputAttentions);
+            LlamaAttention.Result r = layer.forward(hiddenStates, causalMask, cosSin, cache, outputAttentions);
             hiddenStates = r.output();
             if (outputAttentions) {
                 allSelfAttns.add(r.weights());

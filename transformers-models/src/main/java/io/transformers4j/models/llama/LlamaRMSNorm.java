@@ -11,11 +11,11 @@ import io.transformers4j.weights.Weights;
  */
 final class LlamaRMSNorm {
     private final NDArray weight; // (hidden)
-    private final float varianceEpsilon;
+    private final NDArray varianceEpsilon; // float32 scalar, made once: it is added once per norm per token
 
     LlamaRMSNorm(Weights w, int hiddenSize, double eps) {
         this.weight = w.get("weight", Init.ONES, hiddenSize);
-        this.varianceEpsilon = (float) eps;
+        this.varianceEpsilon = weight.getManager().create((float) eps);
     }
 
     NDArray forward(NDArray hiddenStates) {

@@ -7,12 +7,14 @@ import io.transformers4j.models.LegacyCache;
 import io.transformers4j.nn.EagerAttention;
 import io.transformers4j.nn.Linear;
 import io.transformers4j.nn.RotaryEmbedding;
+import io.transformers4j.nn.SdpaAttention;
 import io.transformers4j.torch.TorchOps;
 import io.transformers4j.weights.DType;
 import io.transformers4j.weights.Weights;
 
 /**
- * Port of {@code MistralAttention} (eager): rotary multi-head attention with grouped-query key/value heads. The
+ * Port of {@code MistralAttention} (eager, when attention probabilities are asked for) and
+ * {@code MistralSdpaAttention} (otherwise): rotary multi-head attention with grouped-query key/value heads. The
  * sliding window lives in the mask ({@link MistralModel}); the cache keeps every key (Python's DynamicCache does not
  * truncate to the window).
  */
@@ -31,6 +33,7 @@ final class MistralAttention {
     private final Linear kProj; // (kv_heads * head_dim, hidden)
     private final Linear vProj; // (kv_heads * head_dim, hidden)
     private final Linear oProj; // (hidden, heads * head_dim)
+    /** Only for a SinkCache's tables of positions [0, kv_seq_len); the model computes the per-token tables. */
     private final MistralRotaryEmbedding rotaryEmb;
 
     MistralAttention(MistralConfig config, Weights w, int layerIdx) {
@@ -50,10 +53,12 @@ final class MistralAttention {
     /**
      * @param hiddenStates (B, T, hidden)
      * @param attentionMask additive (B or 1, 1, T, P + T), or null
-     * @param positionIds (B or 1, T) int64
+     * @param cosSin the rotary {cos, sin} tables of this forward's positions, each (B or 1, 1, T, hd) (Python's
+     *     {@code self.rotary_emb(value_states, seq_len)} indexed by position_ids; the same for every layer, so
+     *     {@link MistralModel} computes them once)
      * @param cache the layer caches of this forward (keys/values appended here), or null
      */
-    Result forward(NDArray hiddenStates, NDArray attentionMask, NDArray positionIds, LegacyCache cache,
+    Result forward(NDArray hiddenStates, NDArray attentionMask, NDArray[] cosSin, LegacyCache cache,
             boolean outputAttentions) {
         long bsz = hiddenStates.getShape().get(0);
         long qLen = hiddenStates.getShape().get(1);
@@ -64,7 +69,6 @@ final class MistralAttention {
         NDArray valueStates = vProj.forward(hiddenStates).reshape(bsz, qLen, numKeyValueHeads, headDim)
                 .transpose(0, 2, 1, 3);   // (B, kvh, T, hd)
 
-        NDArray[] cosSin = rotaryEmb.forward(valueStates, positionIds);
         queryStates = RotaryEmbedding.applyRotaryPosEmb(queryStates, cosSin[0], cosSin[1]); // (B, nh, T, hd)
         keyStates = RotaryEmbedding.applyRotaryPosEmb(keyStates, cosSin[0], cosSin[1]);
 
@@ -82,6 +86,13 @@ final class MistralAttention {
             keyStates = kv[0];   // (B, kvh, P + T, hd)
             valueStates = kv[1];
         }
+        if (!outputAttentions) {
+            // Python's default attention (MistralSdpaAttention): the fused kernel, same numbers to float rounding,
+            // no (B, nh, T, S) probabilities and, for one new token, no repeat_kv copy of the cache.
+            NDArray attnOutput = SdpaAttention.attention(queryStates, keyStates, valueStates, attentionMask);
+            attnOutput = attnOutput.transpose(0, 2, 1, 3).reshape(bsz, qLen, hiddenSize); // (B, T, hidden)
+            return new Result(oProj.forward(attnOutput), null);
+        }
         keyStates = EagerAttention.repeatKv(keyStates, numKeyValueGroups);     // (B, nh, S, hd)
         valueStates = EagerAttention.repeatKv(valueStates, numKeyValueGroups); // (B, nh, S, hd)
 
@@ -95,6 +106,6 @@ final class MistralAttention {
         NDArray attnOutput = attnWeights.matMul(valueStates);                  // (B, nh, T, hd)
         attnOutput = attnOutput.transpose(0, 2, 1, 3).reshape(bsz, qLen, hiddenSize);
         attnOutput = oProj.forward(attnOutput);
-        return new Result(attnOutput, outputAttentions ? attnWeights : null);
+        return new Result(attnOutput, attnWeights);
     }
 }

@@ -21,11 +21,11 @@ final class MistralDecoderLayer {
     }
 
     /** Returns the layer's output (B, T, hidden) and, when asked for, its attention weights. */
-    MistralAttention.Result forward(NDArray hiddenStates, NDArray attentionMask, NDArray positionIds,
+    MistralAttention.Result forward(NDArray hiddenStates, NDArray attentionMask, NDArray[] cosSin,
             LegacyCache cache, boolean outputAttentions) {
         NDArray residual = hiddenStates;
         hiddenStates = inputLayernorm.forward(hiddenStates);
-        MistralAttention.Result attn = selfAttn.forward(hiddenStates, attentionMask, positionIds, cache,
+        MistralAttention.Result attn = selfAttn.forward(hiddenStates, attentionMask, cosSin, cache,
                 outputAttentions);
         hiddenStates = residual.add(attn.output());
 

@@ -46,6 +46,11 @@ public class MistralModel extends PreTrainedModel {
     private final Embedding embedTokens; // (vocab, hidden)
     private final List<MistralDecoderLayer> layers;
     private final MistralRMSNorm norm;
+    /**
+     * Python gives every attention layer its own {@code rotary_emb}; all of them produce the same tables for a
+     * forward's positions, so the model computes them once and hands them to each layer.
+     */
+    private final MistralRotaryEmbedding rotaryEmb;
 
     public MistralModel(MistralConfig config, Weights w) {
         super(config, w);
@@ -57,6 +62,7 @@ public class MistralModel extends PreTrainedModel {
         }
         this.layers = List.copyOf(l);
         this.norm = new MistralRMSNorm(w.prefix("norm"), config.hiddenSize(), config.rmsNormEps());
+        this.rotaryEmb = new MistralRotaryEmbedding(config.headDim(), config.ropeTheta());
         // Checkpoints of older versions stored the rotary inv_freq buffer; it is recomputed from the config.
         w.ignoreUnexpected("(^|\\.)layers\\.\\d+\\.self_attn\\.rotary_emb\\.inv_freq$");
     }
@@ -140,6 +146,10 @@ public class MistralModel extends PreTrainedModel {
         NDArray attentionMask = EagerAttention.causalMask(m, cachePositions, pastLength + seqLength,
                 config.slidingWindow(), attentionMask2d, TorchOps.dtypeOf(inputsEmbeds));
 
+        // The rotary tables of these positions, each (B or 1, 1, T, head_dim), once for all layers.
+        NDArray[] rope = rotaryEmb.forward(inputsEmbeds, positionIds);
+        NDArray[] cosSin = {rope[0].expandDims(1), rope[1].expandDims(1)};
+
         NDArray hiddenStates = inputsEmbeds;
         List<NDArray> allHiddenStates = outputHiddenStates ? new ArrayList<>() : null;
         List<NDArray> allSelfAttns = outputAttentions ? new ArrayList<>() : null;
@@ -147,7 +157,7 @@ public class MistralModel extends PreTrainedModel {
             if (outputHiddenStates) {
                 allHiddenStates.add(hiddenStates);
             }
-            MistralAttention.Result r = layer.forward(hiddenStates, attentionMask, positionIds, cache,
+            MistralAttention.Result r = layer.forward(hiddenStates, attentionMask, cosSin, cache,
                     outputAttentions);
             hiddenStates = r.output();
             if (outputAttentions) {

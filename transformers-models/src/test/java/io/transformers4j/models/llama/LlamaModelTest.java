@@ -272,7 +272,10 @@ class LlamaModelTest {
             assertEquals(DataType.FLOAT16, half.pastKeyValues().get(0)[0].getDataType());
             NDArray logits = auto.forward(ids, mask).logits();
             assertEquals(DataType.FLOAT32, logits.getDataType(), "Llama upcasts its logits");
-            assertClose("float16 vs float32 logits", logits, expected, 2e-2, 2e-2);
+            // Position 0 of row 0 is left padding: a query that sees no key. The fused attention kernel (Python's
+            // default, used when no attention probabilities are asked for) gives such rows whatever its float16 or
+            // float32 arithmetic makes of an all-masked row, so only real tokens are compared.
+            assertClose("float16 vs float32 logits", logits.get(":, 1:, :"), expected.get(":, 1:, :"), 2e-2, 2e-2);
         }
     }
 
@@ -300,7 +303,8 @@ class LlamaModelTest {
                     LlamaForCausalLM up = LlamaForCausalLM.fromPretrained(dir.toString(), local)) {
                 assertEquals(DType.BF16, auto.dtype());
                 assertEquals(DType.F32, up.dtype());
-                assertClose("bf16 reloaded", auto.forward(ids, mask).logits(), out.logits(), 0, 0);
+                assertClose("bf16 reloaded", auto.forward(ModelInputs.builder().inputIds(ids).attentionMask(mask)
+                        .outputAttentions(true).build()).logits(), out.logits(), 0, 0);
                 assertTrue(maxAbsDiff(up.forward(ids, mask).logits(), expected) < 0.05 * scale);
             }
         }

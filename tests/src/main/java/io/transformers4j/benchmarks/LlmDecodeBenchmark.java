@@ -1,0 +1,741 @@
+package io.transformers4j.benchmarks;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.transformers4j.config.PretrainedConfig;
+import io.transformers4j.generation.BaseStreamer;
+import io.transformers4j.generation.GenerateArgs;
+import io.transformers4j.generation.GenerateOutput;
+import io.transformers4j.generation.GenerationConfig;
+import io.transformers4j.generation.StaticCache;
+import io.transformers4j.modeling.LoadOptions;
+import io.transformers4j.modeling.ModelInputs;
+import io.transformers4j.modeling.PreTrainedModel;
+import io.transformers4j.modeling.outputs.CausalLMOutputWithPast;
+import io.transformers4j.models.llama.LlamaConfig;
+import io.transformers4j.models.llama.LlamaForCausalLM;
+import io.transformers4j.torch.Torch;
+import io.transformers4j.torch.TorchOps;
+import io.transformers4j.weights.DType;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Batch-1 decoding of a Mistral-shaped decoder (hidden 1024, 8 layers, 16 heads over 4 key/value heads, SwiGLU 2816,
+ * vocab 32000, untied head: 155.7M parameters) in float32 and bfloat16, against the memory-bandwidth bound and
+ * Jlama, in one run. {@code tests/run-llm-benchmark} runs it (and builds Jlama's side); it prints one table.
+ *
+ * <p>Per dtype, in a fresh JVM (so VmHWM is this dtype's alone):
+ * <ul>
+ *   <li>{@code generate()} of 256 new tokens (greedy, {@code cache_implementation="static"}, no EOS) after a
+ *       512-token prompt: time to first token (TTFT: prompt forward + first token) and decode tokens/s over the other
+ *       255 tokens, from a streamer's timestamps (after a short warm-up generate);
+ *   <li>the same decode as a bare loop (forward + argmax on a StaticCache, no generate() bookkeeping);
+ *   <li>peak RSS (VmHWM) against the checkpoint's size, and the parameters' dtypes (a bfloat16 checkpoint loaded
+ *       with dtype "auto" must hold no float32 copy).
+ * </ul>
+ * The JMH class {@link LlmDecodeStepBenchmark} times one decode step at a fixed cache position (steady state).
+ *
+ * <p>The bound: each new token reads every weight once except the embedding table (one row), so at best
+ * tokens/s = bandwidth / (bytes read per token), the bandwidth being measured here by a streaming copy of a 1 GiB
+ * buffer (LibTorch's copy with the same threads, best of 5; GB/s counts bytes read plus bytes written, STREAM's
+ * convention). A read-only pass (sum of the buffer) is printed too: on many machines reading alone is faster than
+ * copying, so the copy bound can be beaten.
+ *
+ * <p>Why a Llama checkpoint: in transformers 4.39 (the version ported) only Llama's forward takes a StaticCache;
+ * Mistral's gained one later. A Mistral-7B-shaped model is a Llama with grouped-query attention plus a 4096-token
+ * sliding window, which masks nothing at 768 tokens, so the decode step is the same ops either way.
+ *
+ * <p>Checkpoints are built once (seeded) and cached under {@code tests/target/bench-checkpoints/}; with them a
+ * tokenizer.json (byte-fallback BPE over the 32000 ids) that Jlama's loader requires, and the prompt ids both engines
+ * run. Nothing is tokenized during the measurement.
+ */
+public final class LlmDecodeBenchmark {
+
+    static final Map<String, Object> SHAPE = shape();
+    static final int PROMPT_TOKENS = 512;
+    static final int NEW_TOKENS = 256;
+    static final String CHECKPOINT_VERSION = "1";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private LlmDecodeBenchmark() {}
+
+    private static Map<String, Object> shape() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("hidden_size", 1024);
+        m.put("intermediate_size", 2816);
+        m.put("num_hidden_layers", 8);
+        m.put("num_attention_heads", 16);
+        m.put("num_key_value_heads", 4);
+        m.put("vocab_size", 32000);
+        m.put("max_position_embeddings", 4096);
+        m.put("rms_norm_eps", 1e-5);
+        m.put("rope_theta", 10000.0);
+        m.put("tie_word_embeddings", false);
+        m.put("torch_dtype", "float32");
+        return m;
+    }
+
+    // ================================================================== options
+
+    record Options(Path dir, int threads, int promptTokens, int newTokens, int rounds, List<String> dtypes,
+            String jlamaJava, String jlamaClasspath, boolean jmh, String child, boolean bare) {
+
+        static Options parse(String[] args) {
+            Map<String, String> m = new TreeMap<>();
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                if (!a.startsWith("--")) {
+                    throw new IllegalArgumentException("unexpected argument " + a + "; " + USAGE);
+                }
+                if (a.equals("--jmh") || a.equals("--bare")) {
+                    m.put(a.substring(2), "true");
+                } else if (i + 1 < args.length) {
+                    m.put(a.substring(2), args[++i]);
+                } else {
+                    throw new IllegalArgumentException(a + " needs a value; " + USAGE);
+                }
+            }
+            Options o = new Options(Path.of(m.getOrDefault("dir", "tests/target/bench-checkpoints")),
+                    Integer.parseInt(m.getOrDefault("threads", String.valueOf(Runtime.getRuntime()
+                            .availableProcessors()))),
+                    Integer.parseInt(m.getOrDefault("prompt-tokens", String.valueOf(PROMPT_TOKENS))),
+                    Integer.parseInt(m.getOrDefault("new-tokens", String.valueOf(NEW_TOKENS))),
+                    Integer.parseInt(m.getOrDefault("rounds", "3")),
+                    List.of(m.getOrDefault("dtypes", "f32,bf16").split(",")),
+                    m.get("jlama-java"), m.get("jlama-classpath"), m.containsKey("jmh"), m.get("child"),
+                    m.containsKey("bare"));
+            for (String d : o.dtypes) {
+                if (!d.equals("f32") && !d.equals("bf16")) {
+                    throw new IllegalArgumentException("--dtypes takes f32 and/or bf16, got " + d);
+                }
+            }
+            if (o.threads < 1 || o.promptTokens < 1 || o.newTokens < 2 || o.rounds < 1) {
+                throw new IllegalArgumentException("--threads, --prompt-tokens, --rounds must be >= 1 and "
+                        + "--new-tokens >= 2");
+            }
+            return o;
+        }
+
+        List<String> childArgs(String dtype, boolean withBareLoop) {
+            List<String> a = new ArrayList<>(List.of("--child", dtype, "--dir", dir.toString(), "--threads",
+                    String.valueOf(threads), "--prompt-tokens", String.valueOf(promptTokens), "--new-tokens",
+                    String.valueOf(newTokens)));
+            if (withBareLoop) {
+                a.add("--bare");
+            }
+            return a;
+        }
+    }
+
+    static final String USAGE = "usage: LlmDecodeBenchmark [--threads N] [--dtypes f32,bf16] [--rounds R] "
+            + "[--prompt-tokens 512] [--new-tokens 256] [--dir DIR] [--jlama-java JAVA --jlama-classpath CP] [--jmh]";
+
+    // ================================================================== main: the whole comparison
+
+    public static void main(String[] args) throws Exception {
+        Options o = Options.parse(args);
+        if (o.child != null) {
+            child(o);
+            return;
+        }
+        String loadBefore = loadAverage();
+        Torch.setNumThreads(o.threads);
+        Torch.ensureThreadReady();
+        System.out.println("== LLM decode benchmark: " + describeMachine(o.threads));
+        Map<String, Path> ckpt = new LinkedHashMap<>();
+        for (String d : o.dtypes) {
+            ckpt.put(d, checkpoint(o.dir, d));
+        }
+        Path promptFile = promptIds(o.dir, o.promptTokens);
+
+        Bandwidth bw = measureBandwidth();
+        System.out.printf(Locale.ROOT, "bandwidth: copy %.1f GB/s (read+write, best of 5, 1 GiB), read-only %.1f GB/s"
+                + "%n", bw.copyGBs, bw.readGBs);
+
+        // Rounds of (ours, Jlama) per dtype, each in a fresh JVM: on a shared machine the load changes from minute to
+        // minute, so the two engines are compared round by round and the medians reported.
+        Map<String, List<Map<String, String>>> ours = new LinkedHashMap<>();
+        Map<String, List<Map<String, String>>> jlama = new LinkedHashMap<>();
+        for (int r = 0; r < o.rounds; r++) {
+            for (String d : o.dtypes) {
+                System.out.println("== round " + (r + 1) + "/" + o.rounds + ", " + d + " (load " + loadAverage() + ")");
+                ours.computeIfAbsent(d, k -> new ArrayList<>()).add(runChild(o, d, r == 0));
+                if (o.jlamaJava != null) {
+                    jlama.computeIfAbsent(d, k -> new ArrayList<>()).add(runJlama(o, ckpt.get(d), promptFile));
+                }
+            }
+        }
+        Map<String, Double> jmhStep = o.jmh ? runJmh(o) : Map.of();
+        String jlamaNote = o.jlamaJava == null ? "not run: no --jlama-java/--jlama-classpath (tests/run-llm-benchmark "
+                + "passes them)" : null;
+        String loadAfter = loadAverage();
+        printTable(o, ckpt, bw, ours, jlama, jmhStep, jlamaNote, loadBefore, loadAfter);
+    }
+
+    // ================================================================== checkpoints
+
+    /** The checkpoint folder of {@code dtype} ("f32", "bf16"), built on first use. */
+    static Path checkpoint(Path root, String dtype) throws IOException {
+        Path f32 = root.resolve("mistral-shape-150m-f32");
+        Path dir = dtype.equals("f32") ? f32 : root.resolve("mistral-shape-150m-bf16");
+        Path marker = dir.resolve("BENCH-CHECKPOINT");
+        if (Files.exists(marker) && Files.readString(marker).trim().equals(CHECKPOINT_VERSION)) {
+            return dir;
+        }
+        if (!dtype.equals("f32")) {
+            checkpoint(root, "f32");
+        }
+        System.out.println("building " + dir + " (once) ...");
+        Files.createDirectories(dir);
+        if (dtype.equals("f32")) {
+            LlamaConfig config = PretrainedConfig.fromMap(SHAPE, LlamaConfig.class);
+            try (LlamaForCausalLM model = PreTrainedModel.fromConfig(LlamaForCausalLM.CLASS, config, 20240611,
+                    Device.cpu())) {
+                model.savePretrained(dir);
+            }
+        } else {
+            // The same weights rounded to bfloat16, saved with torch_dtype bfloat16.
+            try (LlamaForCausalLM model = LlamaForCausalLM.fromPretrained(f32.toString(),
+                    LoadOptions.defaults().withDtype("bfloat16").withLocalFilesOnly(true))) {
+                model.savePretrained(dir);
+            }
+        }
+        Files.writeString(dir.resolve("tokenizer.json"), tokenizerJson((Integer) SHAPE.get("vocab_size")));
+        Files.writeString(marker, CHECKPOINT_VERSION + "\n");
+        return dir;
+    }
+
+    /**
+     * A byte-fallback BPE tokenizer.json over {@code vocab} ids (Llama's special tokens, the 256 byte tokens, then
+     * placeholders): Jlama's loader insists on one. No merges: nothing is tokenized in the benchmark.
+     */
+    static String tokenizerJson(int vocab) throws IOException {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("version", "1.0");
+        root.putNull("truncation");
+        root.putNull("padding");
+        ArrayNode added = root.putArray("added_tokens");
+        String[] special = {"<unk>", "<s>", "</s>"};
+        for (int i = 0; i < special.length; i++) {
+            ObjectNode t = added.addObject();
+            t.put("id", i);
+            t.put("content", special[i]);
+            t.put("single_word", false);
+            t.put("lstrip", false);
+            t.put("rstrip", false);
+            t.put("normalized", false);
+            t.put("special", true);
+        }
+        root.putNull("normalizer");
+        root.putNull("pre_tokenizer");
+        root.putNull("post_processor");
+        root.putNull("decoder");
+        ObjectNode model = root.putObject("model");
+        model.put("type", "BPE");
+        model.putNull("dropout");
+        model.put("unk_token", "<unk>");
+        model.putNull("continuing_subword_prefix");
+        model.putNull("end_of_word_suffix");
+        model.put("fuse_unk", true);
+        model.put("byte_fallback", true);
+        ObjectNode v = model.putObject("vocab");
+        for (int i = 0; i < special.length; i++) {
+            v.put(special[i], i);
+        }
+        for (int b = 0; b < 256; b++) {
+            v.put(String.format(Locale.ROOT, "<0x%02X>", b), special.length + b);
+        }
+        for (int i = special.length + 256; i < vocab; i++) {
+            v.put("\u2581t" + i, i);
+        }
+        model.putArray("merges");
+        return JSON.writeValueAsString(root);
+    }
+
+    /** {@code n} prompt ids, seeded, avoiding the special ids 0-2; shared by both engines through a file. */
+    static Path promptIds(Path root, int n) throws IOException {
+        Random r = new Random(20240611);
+        long[] ids = new long[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = 3 + r.nextInt((Integer) SHAPE.get("vocab_size") - 3);
+        }
+        Path f = root.resolve("prompt-" + n + ".txt");
+        Files.writeString(f, Arrays.stream(ids).mapToObj(Long::toString).collect(Collectors.joining(",")) + "\n");
+        return f;
+    }
+
+    static long[] readIds(Path f) throws IOException {
+        return Arrays.stream(Files.readString(f).trim().split(",")).mapToLong(Long::parseLong).toArray();
+    }
+
+    /**
+     * Bytes a decode step reads from the weights: every tensor of the safetensors file except the embedding table,
+     * of which one row is read.
+     */
+    static long bytesPerToken(Path dir) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(dir.resolve("model.safetensors").toFile(), "r")) {
+            byte[] len = new byte[8];
+            f.readFully(len);
+            long n = ByteBuffer.wrap(len).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            byte[] header = new byte[Math.toIntExact(n)];
+            f.readFully(header);
+            JsonNode h = JSON.readTree(header);
+            long total = 0;
+            long rowBytes = 0;
+            for (Map.Entry<String, JsonNode> e : (Iterable<Map.Entry<String, JsonNode>>) h::fields) {
+                if (e.getKey().equals("__metadata__")) {
+                    continue;
+                }
+                JsonNode off = e.getValue().get("data_offsets");
+                long bytes = off.get(1).asLong() - off.get(0).asLong();
+                if (e.getKey().endsWith("embed_tokens.weight")) {
+                    rowBytes = bytes / e.getValue().get("shape").get(0).asLong();
+                } else {
+                    total += bytes;
+                }
+            }
+            return total + rowBytes;
+        }
+    }
+
+    // ================================================================== bandwidth
+
+    record Bandwidth(double copyGBs, double readGBs) {}
+
+    /** LibTorch copy and sum of a 1 GiB float32 buffer with the configured threads; best of 5 each. */
+    static Bandwidth measureBandwidth() {
+        long n = (1L << 30) / 4;
+        double copy = 0;
+        double read = 0;
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray src = m.ones(new Shape(n));
+            NDArray dst = m.zeros(new Shape(n)); // both touched: no page faults in the timed copies
+            NDIndex all = new NDIndex(":");
+            for (int r = 0; r < 6; r++) {
+                long t = System.nanoTime();
+                dst.set(all, src);
+                double s = (System.nanoTime() - t) / 1e9;
+                if (r > 0) {
+                    copy = Math.max(copy, 2.0 * n * 4 / s / 1e9);
+                }
+            }
+            for (int r = 0; r < 6; r++) {
+                long t = System.nanoTime();
+                try (NDArray sum = src.sum()) {
+                    sum.getFloat();
+                }
+                double s = (System.nanoTime() - t) / 1e9;
+                if (r > 0) {
+                    read = Math.max(read, (double) n * 4 / s / 1e9);
+                }
+            }
+        }
+        return new Bandwidth(copy, read);
+    }
+
+    // ================================================================== child: one dtype in a fresh JVM
+
+    static void child(Options o) throws Exception {
+        Torch.setNumThreads(o.threads);
+        Torch.ensureThreadReady();
+        Torch.ensureBridgeReady();
+        Path dir = checkpoint(o.dir, o.child);
+        long[] prompt = readIds(promptIds(o.dir, o.promptTokens));
+        long rssBase = procStatus("VmRSS");
+        out("rss_base_kb", rssBase);
+
+        long t0 = System.nanoTime();
+        try (LlamaForCausalLM model = LlamaForCausalLM.fromPretrained(dir.toString(),
+                LoadOptions.defaults().withDtype("auto").withLocalFilesOnly(true));
+                NDManager m = NDManager.newBaseManager()) {
+            out("load_s", (System.nanoTime() - t0) / 1e9);
+            out("model_dtype", model.dtype());
+            Map<DType, Long> byType = new EnumMap<>(DType.class);
+            for (NDArray p : model.stateDict().values()) {
+                byType.merge(TorchOps.dtypeOf(p), p.getShape().size(), Long::sum);
+            }
+            out("param_dtypes", byType.toString().replace(" ", ""));
+
+            NDArray ids = m.create(prompt, new Shape(1, prompt.length));
+            // Warm-up (oneDNN primitives, JIT): a short generate, not timed.
+            generate(model, ids.get(new NDIndex(":, :16")), 32);
+
+            Timing t = generate(model, ids, o.newTokens);
+            out("ttft_ms", t.ttftMs);
+            out("decode_tok_s", t.decodeTokS);
+            out("first_tokens", Arrays.toString(t.firstTokens).replace(" ", ""));
+            if (o.bare) {
+                out("bare_decode_tok_s", bareLoop(model, ids, o.newTokens));
+            }
+        }
+        out("vmhwm_kb", procStatus("VmHWM"));
+        System.exit(0);
+    }
+
+    record Timing(double ttftMs, double decodeTokS, long[] firstTokens) {}
+
+    /** generate() with a static cache, greedy, no EOS; times from a streamer. */
+    static Timing generate(LlamaForCausalLM model, NDArray ids, int newTokens) {
+        GenerationConfig config = model.generationConfig().toBuilder().maxNewTokens(newTokens).doSample(false)
+                .cacheImplementation("static").eosTokenId(null).padTokenId(0).build();
+        long[] stamps = new long[newTokens + 1];
+        int[] puts = {0};
+        List<Long> tokens = new ArrayList<>();
+        BaseStreamer streamer = new BaseStreamer() {
+            @Override
+            public void put(long[] tokenIds) {
+                stamps[Math.min(puts[0]++, newTokens)] = System.nanoTime(); // put 0 is the prompt
+                if (puts[0] > 1) {
+                    for (long id : tokenIds) {
+                        tokens.add(id);
+                    }
+                }
+            }
+
+            @Override
+            public void end() {}
+        };
+        try (NDScope scope = new NDScope()) {
+            NDArray mask = ids.getManager().ones(ids.getShape(), DataType.INT64);
+            long start = System.nanoTime();
+            GenerateOutput out = model.generate(GenerateArgs.builder().inputs(ids).attentionMask(mask)
+                    .generationConfig(config).streamer(streamer).build());
+            long end = System.nanoTime();
+            if (out.sequences().getShape().get(1) != ids.getShape().get(1) + newTokens || puts[0] != newTokens + 1) {
+                throw new IllegalStateException("generate() made " + (out.sequences().getShape().get(1)
+                        - ids.getShape().get(1)) + " tokens, expected " + newTokens);
+            }
+            double ttft = (stamps[1] - start) / 1e6;
+            double decode = (newTokens - 1) / ((stamps[newTokens] - stamps[1]) / 1e9);
+            long[] first = tokens.stream().limit(8).mapToLong(Long::longValue).toArray();
+            return new Timing(ttft, decode, first);
+        }
+    }
+
+    /** The decode without generate(): forward one token on a StaticCache, argmax, repeat. Tokens/s. */
+    static double bareLoop(LlamaForCausalLM model, NDArray ids, int newTokens) {
+        int promptLen = (int) ids.getShape().get(1);
+        NDManager m = ids.getManager();
+        try (StaticCache cache = (StaticCache) model.newCache("static", 1, promptLen + newTokens)) {
+            long next;
+            try (NDScope scope = new NDScope()) {
+                CausalLMOutputWithPast out = model.forward(ModelInputs.builder().inputIds(ids)
+                        .set("past_key_values", cache).set("cache_position", m.arange(0, promptLen, 1,
+                                DataType.INT64)).useCache(true).build());
+                next = out.logits().get(new NDIndex(":, -1, :")).argMax(-1).getLong();
+            }
+            long start = System.nanoTime();
+            for (int i = 1; i < newTokens; i++) {
+                try (NDScope scope = new NDScope()) {
+                    long pos = promptLen + i - 1;
+                    CausalLMOutputWithPast out = model.forward(ModelInputs.builder()
+                            .inputIds(m.create(new long[] {next}, new Shape(1, 1)))
+                            .set("past_key_values", cache).set("cache_position", m.create(new long[] {pos}))
+                            .useCache(true).build());
+                    next = out.logits().argMax(-1).getLong();
+                }
+            }
+            return (newTokens - 1) / ((System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    // ================================================================== running the children
+
+    static Map<String, String> runChild(Options o, String dtype, boolean withBareLoop) throws IOException,
+            InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dai.djl.offline=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error", "-Xmx1g",
+                "-cp", System.getProperty("java.class.path"), LlmDecodeBenchmark.class.getName()));
+        cmd.addAll(o.childArgs(dtype, withBareLoop));
+        System.out.println("-- transformers4j " + dtype + " (fresh JVM)");
+        return runAndParse(cmd, "T4J ");
+    }
+
+    static Map<String, String> runJlama(Options o, Path dir, Path promptFile) throws IOException,
+            InterruptedException {
+        List<String> cmd = List.of(o.jlamaJava, "--add-modules", "jdk.incubator.vector",
+                "-Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0", "-cp", o.jlamaClasspath,
+                "io.transformers4j.jlama.JlamaDecode", dir.toString(), promptFile.toString(),
+                String.valueOf(o.threads), String.valueOf(o.newTokens), "1");
+        System.out.println("-- Jlama " + dir.getFileName() + " (fresh JVM)");
+        Map<String, String> r = runAndParse(cmd, "JLAMA ");
+        String run = r.remove("run=0");
+        if (run != null) {
+            r.putAll(keyValues(run));
+        }
+        return r;
+    }
+
+    /** Runs {@code cmd}, echoes its output, and collects "PREFIX key=value ..." lines. */
+    static Map<String, String> runAndParse(List<String> cmd, String prefix) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        Map<String, String> result = new LinkedHashMap<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (line.startsWith(prefix)) {
+                    System.out.println("   " + line);
+                    String rest = line.substring(prefix.length()).trim();
+                    if (rest.startsWith("run=")) {
+                        result.put(rest.substring(0, rest.indexOf(' ')), rest.substring(rest.indexOf(' ') + 1));
+                    } else {
+                        result.putAll(keyValues(rest));
+                    }
+                } else if (!line.startsWith("WARNING") && !line.startsWith("SLF4J")) {
+                    System.out.println("   | " + line);
+                }
+            }
+        }
+        int rc = p.waitFor();
+        if (rc != 0) {
+            result.put("error", "exit code " + rc);
+        }
+        return result;
+    }
+
+    static Map<String, String> keyValues(String s) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String tok : s.trim().split("\\s+")) {
+            int eq = tok.indexOf('=');
+            if (eq > 0) {
+                m.put(tok.substring(0, eq), tok.substring(eq + 1));
+            }
+        }
+        return m;
+    }
+
+    static Map<String, Double> runJmh(Options o) throws RunnerException {
+        Map<String, Double> tokPerS = new LinkedHashMap<>();
+        Collection<RunResult> results = new Runner(new OptionsBuilder()
+                .include(LlmDecodeStepBenchmark.class.getSimpleName())
+                .param("dtype", o.dtypes.toArray(new String[0]))
+                .param("threads", String.valueOf(o.threads))
+                .param("dir", o.dir.toAbsolutePath().toString())
+                .warmupIterations(2).warmupTime(TimeValue.seconds(3))
+                .measurementIterations(5).measurementTime(TimeValue.seconds(3))
+                .forks(1).build()).run();
+        for (RunResult r : results) {
+            // AverageTime in ms per step
+            tokPerS.put(r.getParams().getParam("dtype"), 1000.0 / r.getPrimaryResult().getScore());
+        }
+        return tokPerS;
+    }
+
+    // ================================================================== the table
+
+    static void printTable(Options o, Map<String, Path> ckpt, Bandwidth bw,
+            Map<String, List<Map<String, String>>> ours, Map<String, List<Map<String, String>>> jlama,
+            Map<String, Double> jmhStep, String jlamaNote, String loadBefore, String loadAfter) throws IOException {
+        System.out.println();
+        System.out.println("== Results: batch 1, greedy, prompt " + o.promptTokens + " tokens, " + o.newTokens
+                + " new tokens, " + o.threads + " threads, median of " + o.rounds + " rounds (load average before "
+                + loadBefore + ", after " + loadAfter + ")");
+        System.out.printf(Locale.ROOT, "%-38s", "");
+        for (String d : ckpt.keySet()) {
+            System.out.printf(Locale.ROOT, "%20s", d);
+        }
+        System.out.println();
+        Map<String, String[]> rows = new LinkedHashMap<>();
+        for (Map.Entry<String, Path> e : ckpt.entrySet()) {
+            String d = e.getKey();
+            List<Map<String, String>> us = ours.getOrDefault(d, List.of());
+            List<Map<String, String>> jl = jlama.getOrDefault(d, List.of());
+            long size = Files.size(e.getValue().resolve("model.safetensors"));
+            long perToken = bytesPerToken(e.getValue());
+            double bound = bw.copyGBs * 1e9 / perToken;
+            double boundRead = bw.readGBs * 1e9 / perToken;
+            double dec = median(us, "decode_tok_s");
+            List<Double> ratios = new ArrayList<>();
+            for (int r = 0; r < Math.min(us.size(), jl.size()); r++) {
+                ratios.add(num(us.get(r), "decode_tok_s") / num(jl.get(r), "decode_tok_s"));
+            }
+            double hwm = max(us, "vmhwm_kb") * 1024;
+            double base = median(us, "rss_base_kb") * 1024;
+            row(rows, d, "checkpoint size (MB)", fmt(size / 1e6));
+            row(rows, d, "weight bytes read per token (MB)", fmt(perToken / 1e6));
+            row(rows, d, "bound @copy bandwidth (tok/s)", fmt(bound));
+            row(rows, d, "bound @read bandwidth (tok/s)", fmt(boundRead));
+            row(rows, d, "ours: generate() decode (tok/s)", fmt(dec) + " " + range(us, "decode_tok_s"));
+            row(rows, d, "ours: bare loop decode (tok/s)", fmt(median(us, "bare_decode_tok_s")));
+            if (jmhStep.containsKey(d)) {
+                row(rows, d, "ours: JMH step @640 (tok/s)", fmt(jmhStep.get(d)));
+            }
+            row(rows, d, "ours / copy bound", pct(dec / bound));
+            row(rows, d, "ours / read bound", pct(dec / boundRead));
+            row(rows, d, "Jlama: decode (tok/s)", jl.isEmpty() ? "-" : fmt(median(jl, "decode_tok_s")) + " "
+                    + range(jl, "decode_tok_s"));
+            row(rows, d, "ours / Jlama (median of rounds)", ratios.isEmpty() ? "-"
+                    : fmt(median(ratios)) + "x " + rangeOf(ratios));
+            row(rows, d, "ours: TTFT " + o.promptTokens + " tokens (ms)", fmt(median(us, "ttft_ms")));
+            row(rows, d, "Jlama: TTFT (ms)", jl.isEmpty() ? "-" : fmt(median(jl, "ttft_ms")));
+            row(rows, d, "ours: peak RSS VmHWM (MB)", fmt(hwm / 1e6));
+            row(rows, d, "ours: VmHWM / checkpoint", fmt(hwm / size) + "x");
+            row(rows, d, "ours: (VmHWM - JVM,LibTorch) / ckpt", fmt((hwm - base) / size) + "x");
+            row(rows, d, "Jlama: VmHWM (MB)", jl.isEmpty() ? "-" : fmt(max(jl, "vmhwm_kb") * 1024 / 1e6));
+            row(rows, d, "parameter dtypes (ours)", us.isEmpty() ? "-" : us.get(0).getOrDefault("param_dtypes", "-"));
+            boolean same = !jl.isEmpty() && !us.isEmpty();
+            for (int r = 0; same && r < Math.min(us.size(), jl.size()); r++) {
+                same = us.get(r).getOrDefault("first_tokens", "?").equals(jl.get(r).get("first_tokens"));
+            }
+            row(rows, d, "first 8 tokens equal Jlama's", jl.isEmpty() ? "-" : String.valueOf(same));
+        }
+        for (Map.Entry<String, String[]> r : rows.entrySet()) {
+            System.out.printf(Locale.ROOT, "%-38s", r.getKey());
+            for (String v : r.getValue()) {
+                System.out.printf(Locale.ROOT, "%20s", v == null ? "-" : v);
+            }
+            System.out.println();
+        }
+        System.out.println("[min-max] over rounds. JVM,LibTorch = VmRSS once the engine and bridge are loaded, before "
+                + "the model.");
+        if (jlamaNote != null) {
+            System.out.println("Jlama " + jlamaNote);
+        }
+        for (Map<String, List<Map<String, String>>> engine : List.of(ours, jlama)) {
+            for (Map.Entry<String, List<Map<String, String>>> e : engine.entrySet()) {
+                for (Map<String, String> run : e.getValue()) {
+                    if (run.containsKey("error")) {
+                        System.out.println((engine == ours ? "transformers4j " : "Jlama ") + e.getKey() + ": "
+                                + run.get("error"));
+                    }
+                }
+            }
+        }
+    }
+
+    static double median(List<Map<String, String>> runs, String key) {
+        return median(runs.stream().map(m -> num(m, key)).filter(v -> !Double.isNaN(v)).toList());
+    }
+
+    static double max(List<Map<String, String>> runs, String key) {
+        return runs.stream().mapToDouble(m -> num(m, key)).filter(v -> !Double.isNaN(v)).max().orElse(Double.NaN);
+    }
+
+    static String range(List<Map<String, String>> runs, String key) {
+        return rangeOf(runs.stream().map(m -> num(m, key)).filter(v -> !Double.isNaN(v)).toList());
+    }
+
+    static String rangeOf(List<Double> xs) {
+        if (xs.size() < 2) {
+            return "";
+        }
+        return "[" + fmt(xs.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN)) + "-"
+                + fmt(xs.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN)) + "]";
+    }
+
+    private static void row(Map<String, String[]> rows, String dtype, String name, String value) {
+        String[] r = rows.computeIfAbsent(name, k -> new String[2]);
+        r[dtype.equals("f32") ? 0 : 1] = value;
+    }
+
+    // ================================================================== small helpers
+
+    static void out(String key, Object value) {
+        String v = value instanceof Double d ? fmt(d) : String.valueOf(value);
+        System.out.println("T4J " + key + "=" + v);
+    }
+
+    static double num(Map<String, String> m, String key) {
+        String v = m.get(key);
+        try {
+            return v == null ? Double.NaN : Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
+    }
+
+    static String fmt(double v) {
+        if (Double.isNaN(v)) {
+            return "-";
+        }
+        return String.format(Locale.ROOT, v >= 100 ? "%.0f" : v >= 10 ? "%.1f" : "%.2f", v);
+    }
+
+    static String pct(double v) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.0f%%", 100 * v);
+    }
+
+    static double median(List<Double> xs) {
+        double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return a.length == 0 ? Double.NaN : a.length % 2 == 1 ? a[a.length / 2]
+                : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+    }
+
+    /** A kB field of /proc/self/status (VmRSS, VmHWM), -1 where there is none (not Linux). */
+    static long procStatus(String field) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith(field + ":")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException e) {
+            // not Linux
+        }
+        return -1;
+    }
+
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + "/" + f[1] + "/" + f[2];
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    static String describeMachine(int threads) {
+        String cpu = "?";
+        try {
+            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("?");
+        } catch (IOException e) {
+            // not Linux
+        }
+        long memKb = -1;
+        try {
+            memKb = Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal"))
+                    .findFirst().map(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).orElse(-1L);
+        } catch (IOException e) {
+            // not Linux
+        }
+        return cpu + ", " + Runtime.getRuntime().availableProcessors() + " cores, " + (memKb / 1024 / 1024)
+                + " GB RAM; Java " + System.getProperty("java.version") + ", LibTorch " + Torch.libtorchVersion()
+                + ", " + threads + " intra-op threads";
+    }
+}
