@@ -7,6 +7,7 @@ import io.transformers4j.tokenizers.BatchEncoding;
 import io.transformers4j.tokenizers.EncodeOptions;
 import io.transformers4j.tokenizers.PreTrainedTokenizer;
 import io.transformers4j.tokenizers.TokenizerOptions;
+import io.transformers4j.tokenizers.WhisperTokenization;
 import io.transformers4j.tokenizers.WhisperTokenizer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -131,7 +132,7 @@ public final class TokenizerRunner implements CaseRunner {
         double precision = kw.path("time_precision").asDouble(0.02);
         String w = where + " decode" + kw;
         if (kw.path("output_offsets").asBoolean(false)) {
-            WhisperTokenizer wt = whisper(tok);
+            WhisperTokenization wt = whisper(tok);
             WhisperTokenizer.DecodedWithOffsets d = wt.decodeWithOffsets(ids, skip, precision);
             str(w, "decoded", line.get("decoded"), d.text(), diffs);
             JsonNode exp = line.get("offsets");
@@ -156,11 +157,11 @@ public final class TokenizerRunner implements CaseRunner {
         }
     }
 
-    private static WhisperTokenizer whisper(PreTrainedTokenizer tok) {
-        if (tok instanceof WhisperTokenizer w) {
+    private static WhisperTokenization whisper(PreTrainedTokenizer tok) {
+        if (tok instanceof WhisperTokenization w) {
             return w;
         }
-        throw new AssertionError("decode options with timestamps need a WhisperTokenizer, got "
+        throw new AssertionError("decode options with timestamps need a Whisper tokenizer, got "
                 + tok.getClass().getSimpleName());
     }
 

@@ -13,6 +13,7 @@ public final class TransformersCli {
             "usage:",
             "  " + EmbedCommand.EMBED_USAGE,
             "  " + EmbedCommand.SIMILARITY_USAGE,
+            "  " + GenerateCommand.USAGE,
             "  " + PerplexityCommand.USAGE,
             "  " + DownloadCommand.USAGE,
             "  transformers env",
@@ -39,6 +40,8 @@ public final class TransformersCli {
                     return EmbedCommand.embed(argv, out, err);
                 case "similarity":
                     return EmbedCommand.similarity(argv, out);
+                case "generate":
+                    return GenerateCommand.run(argv, out, err);
                 case "perplexity":
                     return PerplexityCommand.run(argv, out, err);
                 case "download":

@@ -171,7 +171,11 @@ public abstract class PreTrainedModel implements AutoCloseable {
         }
     }
 
-    private static DType resolveDtype(String requested, PretrainedConfig config) {
+    /**
+     * The dtype to load in: {@code requested} ("float32", "float16", "bfloat16"), or with "auto" / null the config's
+     * torch_dtype (float32 when it has none).
+     */
+    protected static DType resolveDtype(String requested, PretrainedConfig config) {
         if (requested == null || requested.equals("auto")) {
             return config.torchDtype() == null ? DType.F32 : DType.fromTorchName(config.torchDtype());
         }
@@ -183,8 +187,15 @@ public abstract class PreTrainedModel implements AutoCloseable {
     }
 
     private static void report(String name, String from, Weights w, boolean strict) {
-        List<String> unexpected = w.unexpectedKeys();
-        List<String> missing = w.missingKeys();
+        report(name, from, w.missingKeys(), w.unexpectedKeys(), strict);
+    }
+
+    /**
+     * Python's load report for model class {@code name} loaded from {@code from}: unexpected and missing keys are
+     * logged as warnings, or fail the load when {@code strict}.
+     */
+    protected static void report(String name, String from, List<String> missing, List<String> unexpected,
+            boolean strict) {
         if (strict && (!unexpected.isEmpty() || !missing.isEmpty())) {
             throw new IllegalArgumentException("Loading " + name + " from " + from + " (strict): missing keys "
                     + missing + ", unexpected keys " + unexpected);

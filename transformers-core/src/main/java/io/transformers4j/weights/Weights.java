@@ -35,38 +35,67 @@ public final class Weights {
 
     /** Shared state of all views of one model. */
     private static final class State {
-        final TensorSource source;
         final NDManager manager;
         final DType dtype;
         final Device device;
-        final float initializerRange;
         final Random random;
-        /** Checkpoint-to-model key mapping for base_model_prefix: "" none, "+p" add "p." to model keys, "-p" strip. */
-        String addPrefix = "";
-        String stripPrefix = "";
         final Map<String, NDArray> stateDict = new LinkedHashMap<>();
         final Set<String> tied = new LinkedHashSet<>();
-        final Set<String> usedSourceKeys = new LinkedHashSet<>();
-        final List<String> missing = new ArrayList<>();
+        /** Model keys the checkpoints lacked, each with the mount it was looked up in. */
+        final Map<String, Mount> missing = new LinkedHashMap<>();
         final List<Pattern> ignoreUnexpected = new ArrayList<>();
         final List<Pattern> ignoreMissing = new ArrayList<>();
+        /** The root's checkpoint first, then one per {@link #mount}. */
+        final List<Mount> mounts = new ArrayList<>();
 
-        State(TensorSource source, NDManager manager, DType dtype, Device device, float initializerRange, long seed) {
-            this.source = source;
+        State(NDManager manager, DType dtype, Device device, long seed) {
             this.manager = manager;
             this.dtype = dtype;
             this.device = device;
-            this.initializerRange = initializerRange;
             this.random = new Random(seed);
         }
     }
 
-    private final State state;
-    private final String prefix;
+    /**
+     * One checkpoint as the model sees it: the root's, or one mounted under a sub-module (a composite model whose parts
+     * come from their own checkpoints, Python's {@code from_encoder_decoder_pretrained}). Keys of its source are
+     * relative to {@code root}.
+     */
+    private static final class Mount {
+        /** Model-key prefix of the sub-module this checkpoint fills: "" for the root, else "encoder." etc. */
+        final String root;
+        /** Null when the weights are freshly initialised (nothing is then reported missing). */
+        final TensorSource source;
+        /** Checkpoint-to-model key mapping for base_model_prefix: "" none, else add "p." to / strip it from model keys. */
+        String addPrefix = "";
+        String stripPrefix = "";
+        final Set<String> usedSourceKeys = new LinkedHashSet<>();
 
-    private Weights(State state, String prefix) {
+        Mount(String root, TensorSource source, String baseModelPrefix, boolean modelHasPrefixModule) {
+            this.root = root;
+            this.source = source;
+            if (source != null && !baseModelPrefix.isEmpty()) {
+                String p = baseModelPrefix + ".";
+                boolean checkpointHasPrefix = source.keys().stream().anyMatch(k -> k.startsWith(p));
+                if (modelHasPrefixModule && !checkpointHasPrefix) {
+                    stripPrefix = p; // model asks "bert.x", checkpoint has "x"
+                } else if (!modelHasPrefixModule && checkpointHasPrefix) {
+                    addPrefix = p; // model asks "x", checkpoint has "bert.x"
+                }
+            }
+        }
+    }
+
+    private final State state;
+    private final Mount mount;
+    private final String prefix;
+    private final float initializerRange;
+
+    private Weights(State state, Mount mount, String prefix, float initializerRange) {
         this.state = state;
+        this.mount = mount;
         this.prefix = prefix;
+        this.initializerRange = initializerRange;
     }
 
     /**
@@ -79,27 +108,58 @@ public final class Weights {
      */
     public static Weights fromSource(TensorSource source, NDManager manager, DType dtype, Device device,
             String baseModelPrefix, boolean modelHasPrefixModule, float initializerRange) {
-        State s = new State(source, manager, dtype, device, initializerRange, 0);
-        if (!baseModelPrefix.isEmpty()) {
-            String p = baseModelPrefix + ".";
-            boolean checkpointHasPrefix = source.keys().stream().anyMatch(k -> k.startsWith(p));
-            if (modelHasPrefixModule && !checkpointHasPrefix) {
-                s.stripPrefix = p; // model asks "bert.x", checkpoint has "x"
-            } else if (!modelHasPrefixModule && checkpointHasPrefix) {
-                s.addPrefix = p; // model asks "x", checkpoint has "bert.x"
-            }
-        }
-        return new Weights(s, "");
+        State s = new State(manager, dtype, device, 0);
+        Mount root = new Mount("", source, baseModelPrefix, modelHasPrefixModule);
+        s.mounts.add(root);
+        return new Weights(s, root, "", initializerRange);
     }
 
     /** Freshly initialised weights (no checkpoint), drawn from {@code seed}, e.g. to build a model from a config. */
     public static Weights init(NDManager manager, DType dtype, Device device, float initializerRange, long seed) {
-        return new Weights(new State(null, manager, dtype, device, initializerRange, seed), "");
+        State s = new State(manager, dtype, device, seed);
+        Mount root = new Mount("", null, "", false);
+        s.mounts.add(root);
+        return new Weights(s, root, "", initializerRange);
+    }
+
+    /**
+     * The view of sub-module {@code name} filled from another checkpoint, {@code source}, whose keys are relative to
+     * the sub-module: how a composite model ({@code EncoderDecoderModel.from_encoder_decoder_pretrained}) builds each
+     * part from the part's own checkpoint. base_model_prefix is resolved between the part and its checkpoint as
+     * {@link #fromSource} does. The parameters still land in this model's state dict under their full keys
+     * ({@code decoder.bert.embeddings...}); keys {@code source} lacks are reported missing, its unused keys unexpected
+     * (prefixed with {@code name}). The caller keeps {@code source} open until the model is built, then closes it.
+     *
+     * @param source the part's checkpoint, or null to initialise the part afresh without reporting missing keys
+     */
+    public Weights mount(String name, TensorSource source, String baseModelPrefix, boolean modelHasPrefixModule) {
+        String path = full(name);
+        for (Mount m : state.mounts) {
+            if (m.root.equals(path + ".")) {
+                throw new IllegalStateException("A checkpoint is already mounted at " + path);
+            }
+        }
+        Mount m = new Mount(path + ".", source, baseModelPrefix, modelHasPrefixModule);
+        state.mounts.add(m);
+        return new Weights(state, m, path, initializerRange);
+    }
+
+    /**
+     * This view with another std for the normal initialisation of the parameters it creates (a composite's part
+     * initialises with its own config's {@code initializer_range}, as Python's sub-model {@code _init_weights} does).
+     */
+    public Weights withInitializerRange(float range) {
+        return new Weights(state, mount, prefix, range);
+    }
+
+    /** The std of normal initialisation for parameters this view creates. */
+    public float initializerRange() {
+        return initializerRange;
     }
 
     /** The view of the sub-module {@code name} ({@code "encoder.layer.0"}). */
     public Weights prefix(String name) {
-        return new Weights(state, full(name));
+        return new Weights(state, mount, full(name), initializerRange);
     }
 
     /** The view of sub-module {@code name + "." + index}, for module lists. */
@@ -135,23 +195,24 @@ public final class Weights {
             throw new IllegalStateException("Parameter " + key + " was requested twice while building the model");
         }
         NDArray array = null;
-        if (state.source != null) {
+        TensorSource source = mount.source;
+        if (source != null) {
             String sourceKey = sourceKey(key);
             if (sourceKey != null) {
-                TensorInfo info = state.source.info(sourceKey);
+                TensorInfo info = source.info(sourceKey);
                 if (!Arrays.equals(info.shape(), shape)) {
-                    throw new IllegalArgumentException("Checkpoint tensor " + sourceKey + " in " + state.source.describe()
+                    throw new IllegalArgumentException("Checkpoint tensor " + sourceKey + " in " + source.describe()
                             + " has shape " + Arrays.toString(info.shape()) + " but the model (from its config) expects "
                             + Arrays.toString(shape) + " for " + key + ": the config does not match the weights");
                 }
                 try {
-                    array = state.source.load(sourceKey, state.manager, state.dtype);
+                    array = source.load(sourceKey, state.manager, state.dtype);
                 } catch (IOException e) {
-                    throw new UncheckedIOException("Cannot read tensor " + sourceKey + " from " + state.source.describe(), e);
+                    throw new UncheckedIOException("Cannot read tensor " + sourceKey + " from " + source.describe(), e);
                 }
-                state.usedSourceKeys.add(sourceKey);
+                mount.usedSourceKeys.add(sourceKey);
             } else {
-                state.missing.add(key);
+                state.missing.put(key, mount);
             }
         }
         if (array == null) {
@@ -170,7 +231,7 @@ public final class Weights {
 
     /** True when the checkpoint holds {@code name} of this module (always false for freshly initialised weights). */
     public boolean contains(String name) {
-        return state.source != null && sourceKey(full(name)) != null;
+        return mount.source != null && sourceKey(full(name)) != null;
     }
 
     /**
@@ -180,10 +241,10 @@ public final class Weights {
     public NDArray tie(String name, NDArray target) {
         String key = full(name);
         state.tied.add(key);
-        if (state.source != null) {
+        if (mount.source != null) {
             String sourceKey = sourceKey(key);
             if (sourceKey != null) {
-                state.usedSourceKeys.add(sourceKey);
+                mount.usedSourceKeys.add(sourceKey);
             }
         }
         return target;
@@ -204,50 +265,92 @@ public final class Weights {
 
     /** Marks a checkpoint key as consumed without loading it (e.g. a buffer the port recomputes). */
     public void skip(String name) {
-        if (state.source != null) {
+        if (mount.source != null) {
             String sourceKey = sourceKey(full(name));
             if (sourceKey != null) {
-                state.usedSourceKeys.add(sourceKey);
+                mount.usedSourceKeys.add(sourceKey);
             }
         }
     }
 
     // ---------------------------------------------------------------- results of a load
+    //
+    // Seen from the root view these cover the whole model with full keys. Seen from a sub-module's view (a model built
+    // over w.prefix("encoder"), such as the parts of a composite model) they cover that sub-module only, with keys
+    // relative to it, as Python's model.encoder.state_dict() does.
 
-    /** Every parameter handed out, by model key, in creation order (tied aliases excluded). */
+    /** Every parameter handed out under this view, by model key, in creation order (tied aliases excluded). */
     public Map<String, NDArray> stateDict() {
-        return Collections.unmodifiableMap(state.stateDict);
+        if (prefix.isEmpty()) {
+            return Collections.unmodifiableMap(state.stateDict);
+        }
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        state.stateDict.forEach((k, v) -> {
+            String rel = relative(k);
+            if (rel != null) {
+                out.put(rel, v);
+            }
+        });
+        return Collections.unmodifiableMap(out);
     }
 
-    /** Model keys that are tied to another parameter. */
+    /** Model keys under this view that are tied to another parameter. */
     public Set<String> tiedKeys() {
-        return Collections.unmodifiableSet(state.tied);
-    }
-
-    /** Model keys the checkpoint did not hold (initialised instead). */
-    public List<String> missingKeys() {
-        List<String> out = new ArrayList<>();
-        for (String k : state.missing) {
-            if (state.ignoreMissing.stream().noneMatch(p -> p.matcher(k).find())) {
-                out.add(k);
+        Set<String> out = new LinkedHashSet<>();
+        for (String k : state.tied) {
+            String rel = relative(k);
+            if (rel != null) {
+                out.add(rel);
             }
         }
+        return Collections.unmodifiableSet(out);
+    }
+
+    /** Model keys under this view the checkpoint did not hold (initialised instead). */
+    public List<String> missingKeys() {
+        List<String> out = new ArrayList<>();
+        state.missing.forEach((k, m) -> {
+            String rel = relative(k);
+            if (rel != null && !ignored(state.ignoreMissing, k, m)) {
+                out.add(rel);
+            }
+        });
         return Collections.unmodifiableList(out);
     }
 
-    /** Checkpoint keys no layer asked for. */
+    /**
+     * Checkpoint keys no layer asked for. A key of a mounted checkpoint is named with its mount's prefix
+     * ({@code decoder.cls.seq_relationship.weight}).
+     */
     public List<String> unexpectedKeys() {
         List<String> out = new ArrayList<>();
-        if (state.source == null) {
-            return out;
-        }
-        for (String k : state.source.keys()) {
-            if (!state.usedSourceKeys.contains(k)
-                    && state.ignoreUnexpected.stream().noneMatch(p -> p.matcher(k).find())) {
-                out.add(k);
+        for (Mount m : state.mounts) {
+            if (m.source == null) {
+                continue;
+            }
+            for (String k : m.source.keys()) {
+                String key = m.root + k;
+                String rel = relative(key);
+                if (rel != null && !m.usedSourceKeys.contains(k) && !ignored(state.ignoreUnexpected, key, m)) {
+                    out.add(rel);
+                }
             }
         }
         return out;
+    }
+
+    /** A pattern matches the full key or, for a mounted checkpoint, the key relative to its mount. */
+    private static boolean ignored(List<Pattern> patterns, String key, Mount m) {
+        String rel = key.substring(m.root.length());
+        return patterns.stream().anyMatch(p -> p.matcher(key).find() || p.matcher(rel).find());
+    }
+
+    /** {@code key} relative to this view, or null when it lies outside it. */
+    private String relative(String key) {
+        if (prefix.isEmpty()) {
+            return key;
+        }
+        return key.startsWith(prefix + ".") ? key.substring(prefix.length() + 1) : null;
     }
 
     // ---------------------------------------------------------------- internals
@@ -256,14 +359,14 @@ public final class Weights {
         return prefix.isEmpty() ? name : prefix + "." + name;
     }
 
-    /** The checkpoint key holding model key {@code key}, or null. */
+    /** The key of this view's checkpoint holding model key {@code key}, or null. */
     private String sourceKey(String key) {
-        Set<String> keys = state.source.keys();
-        String candidate = key;
-        if (!state.stripPrefix.isEmpty() && key.startsWith(state.stripPrefix)) {
-            candidate = key.substring(state.stripPrefix.length());
-        } else if (!state.addPrefix.isEmpty()) {
-            candidate = state.addPrefix + key;
+        Set<String> keys = mount.source.keys();
+        String candidate = key.substring(mount.root.length());
+        if (!mount.stripPrefix.isEmpty() && candidate.startsWith(mount.stripPrefix)) {
+            candidate = candidate.substring(mount.stripPrefix.length());
+        } else if (!mount.addPrefix.isEmpty()) {
+            candidate = mount.addPrefix + candidate;
         }
         return keys.contains(candidate) ? candidate : null;
     }
@@ -284,7 +387,7 @@ public final class Weights {
                 long n = s.size();
                 float[] values = new float[Math.toIntExact(n)];
                 for (int i = 0; i < values.length; i++) {
-                    values[i] = (float) (state.random.nextGaussian() * state.initializerRange);
+                    values[i] = (float) (state.random.nextGaussian() * initializerRange);
                 }
                 a = m.create(values, s);
         }

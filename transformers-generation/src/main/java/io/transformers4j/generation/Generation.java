@@ -281,9 +281,15 @@ public final class Generation {
         GenerateOutput out;
         try {
             out = dispatch(ctx, mode, inputIds, batchSize, inputs, args, customProcessors);
+        } catch (RuntimeException | Error e) {
+            if (createdCache instanceof AutoCloseable c) {
+                closeQuietly(c);
+            }
+            throw e;
         } finally {
+            // the processors generate() made (classifier-free guidance holds a cache); the caller's stay open
             for (LogitsProcessor p : processors) {
-                if (p instanceof AutoCloseable c) {
+                if (p instanceof AutoCloseable c && customProcessors.stream().noneMatch(q -> q == p)) {
                     closeQuietly(c);
                 }
             }
@@ -595,13 +601,20 @@ public final class Generation {
         }
     }
 
-    /** The model's unconditional forward for classifier-free guidance (UnbatchedClassifierFreeGuidanceLogitsProcessor). */
+    /**
+     * The model's unconditional forward for classifier-free guidance: Python calls the model itself,
+     * {@code self.model(input_ids, attention_mask=..., use_cache=..., past_key_values=...)}, not
+     * prepare_inputs_for_generation. The logits are freed with the step.
+     */
     private static UnbatchedClassifierFreeGuidanceLogitsProcessor.Model guidanceModel(GenerationModel model,
             boolean useCache) {
         return (ids, mask, cache, past) -> {
-            ModelKwargs kw = new ModelKwargs().attentionMask(mask).useCache(cache).pastKeyValues(past);
-            ModelInputs in = model.prepareInputsForGeneration(ids, kw);
+            ModelInputs in = ModelInputs.builder().inputIds(ids).attentionMask(mask).useCache(cache)
+                    .set("past_key_values", past).build();
             GenerationStepOutput out = model.forwardForGeneration(in);
+            GenerationContext.register(out.logits());
+            GenerationContext.registerAll(out.hiddenStates());
+            GenerationContext.registerAll(out.attentions());
             return new UnbatchedClassifierFreeGuidanceLogitsProcessor.Output(out.logits(), out.pastKeyValues());
         };
     }

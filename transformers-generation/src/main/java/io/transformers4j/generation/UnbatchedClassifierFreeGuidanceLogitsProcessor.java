@@ -1,6 +1,7 @@
 package io.transformers4j.generation;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 
@@ -42,10 +43,10 @@ public final class UnbatchedClassifierFreeGuidanceLogitsProcessor implements Log
         NDArray mask;
         if (firstPass) {
             if (unconditionalIds == null) {
-                unconditionalIds = inputIds.get(new NDIndex(":, -1:"));
+                unconditionalIds = kept(inputIds.get(new NDIndex(":, -1:")));
             }
             if (unconditionalMask == null) {
-                unconditionalMask = unconditionalIds.onesLike().toType(DataType.INT64, false);
+                unconditionalMask = kept(unconditionalIds.onesLike().toType(DataType.INT64, false));
             }
             ids = unconditionalIds;
             mask = unconditionalMask;
@@ -54,12 +55,31 @@ public final class UnbatchedClassifierFreeGuidanceLogitsProcessor implements Log
             NDArray last = inputIds.get(new NDIndex(":, -1:"));
             mask = unconditionalMask.concat(last.onesLike().toType(DataType.INT64, false), 1);
             ids = useCache ? last : unconditionalIds.concat(last, 1);
-            unconditionalIds = ids;
-            unconditionalMask = mask;
+            unconditionalIds = kept(ids);
+            unconditionalMask = kept(mask);
         }
         Output out = model.forward(ids, mask, useCache, pastKeyValues);
+        Object previous = pastKeyValues;
         pastKeyValues = out.pastKeyValues();
+        if (pastKeyValues instanceof java.util.List<?>) {
+            // a legacy cache: kept across steps, the replaced one freed
+            for (NDArray t : PastKeyValues.tensors(pastKeyValues)) {
+                NDScope.unregister(t);
+            }
+            if (previous instanceof java.util.List<?>) {
+                PastKeyValues.closeReplaced(previous, pastKeyValues);
+            }
+        }
         return out.logits();
+    }
+
+    /**
+     * The unconditional context lives across generate()'s steps, each of which runs in its own NDScope: out of the
+     * step's scope (freed with the call's manager).
+     */
+    private static NDArray kept(NDArray a) {
+        NDScope.unregister(a);
+        return a;
     }
 
     @Override

@@ -16,8 +16,8 @@ import java.util.TreeSet;
 /**
  * Python's {@code AutoTokenizer}: picks the tokenizer class from tokenizer_config.json's {@code tokenizer_class}
  * (a "...Fast" name maps to the same class), else from config.json's {@code model_type}, and loads it from a local
- * folder or a hub repo id. With {@code useFast} and a tokenizer.json present, a class without its own port falls back
- * to {@link PreTrainedTokenizerFast}.
+ * folder or a hub repo id. With {@code useFast} and only a tokenizer.json (no slow vocabulary files), the class's fast
+ * port is used ({@link WhisperTokenizerFast}), or {@link PreTrainedTokenizerFast} for classes without one.
  */
 public final class AutoTokenizer {
     private AutoTokenizer() {}
@@ -30,6 +30,11 @@ public final class AutoTokenizer {
 
     /** Python class name → our implementation: one explicit table, no registration side effects. */
     static final Map<String, Factory> CLASSES = new LinkedHashMap<>();
+    /**
+     * Ported "...Fast" classes over a checkpoint's tokenizer.json, by base name: used when only tokenizer.json is
+     * there; other classes then fall back to {@link PreTrainedTokenizerFast}.
+     */
+    static final Map<String, Factory> FAST_CLASSES = new LinkedHashMap<>();
     /** config.json model_type → Python tokenizer class (TOKENIZER_MAPPING_NAMES, the slow column). */
     static final Map<String, String> MODEL_TYPES = new LinkedHashMap<>();
 
@@ -43,6 +48,7 @@ public final class AutoTokenizer {
         CLASSES.put("BlenderbotSmallTokenizer", BlenderbotSmallTokenizer::new);
         CLASSES.put("Speech2Text2Tokenizer", Speech2Text2Tokenizer::new);
         CLASSES.put("PreTrainedTokenizerFast", PreTrainedTokenizerFast::new);
+        FAST_CLASSES.put("WhisperTokenizer", WhisperTokenizerFast::new);
         MODEL_TYPES.put("bert", "BertTokenizer");
         MODEL_TYPES.put("nezha", "BertTokenizer");
         MODEL_TYPES.put("gpt2", "GPT2Tokenizer");
@@ -86,6 +92,8 @@ public final class AutoTokenizer {
             p.ifPresent(path -> found.put(f, path));
         }
         files.file("added_tokens.json").ifPresent(p -> found.put("added_tokens.json", p));
+        // Whisper's spelling mapping (english_spelling_normalizer); fetched so the tokenizer finds it in the folder.
+        files.file("normalizer.json");
         ObjectNode config = PreTrainedTokenizer.JSON.createObjectNode();
         if (found.containsKey("tokenizer_config.json")) {
             JsonNode n = readJson(found.get("tokenizer_config.json"));
@@ -130,7 +138,8 @@ public final class AutoTokenizer {
                     + " supported. Supported tokenizer classes: " + new TreeSet<>(supportedClasses()));
         }
         if (fastFile && options.useFast() && !base.equals("PreTrainedTokenizerFast") && !hasSlowFiles(base, found)) {
-            return new PreTrainedTokenizerFast(config, dir);
+            Factory fast = FAST_CLASSES.get(base);
+            return fast != null ? fast.create(config, dir) : new PreTrainedTokenizerFast(config, dir);
         }
         return f.create(config, dir);
     }

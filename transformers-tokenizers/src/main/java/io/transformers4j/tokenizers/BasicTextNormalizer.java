@@ -1,14 +1,19 @@
 package io.transformers4j.tokenizers;
 
 import java.text.Normalizer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Whisper's multilingual text normaliser (Python's {@code BasicTextNormalizer} in
  * models/whisper/english_normalizer.py): lower case, drop bracketed and parenthesised words, turn symbols,
- * punctuation and marks into spaces (optionally removing diacritics), collapse whitespace.
+ * punctuation and marks into spaces (optionally removing diacritics), optionally put a space between grapheme
+ * clusters ({@code split_letters}), collapse whitespace.
  */
 public final class BasicTextNormalizer implements UnaryOperator<String> {
 
@@ -25,16 +30,32 @@ public final class BasicTextNormalizer implements UnaryOperator<String> {
         this.splitLetters = splitLetters;
     }
 
+    private static final Pattern BRACKETS = PyRegex.compile("[<\\[][^>\\]]*[>\\]]");
+    private static final Pattern PARENTHESES = PyRegex.compile("\\(([^)]+?)\\)");
+    private static final Pattern WHITESPACE = PyRegex.compile("\\s+");
+    private static final Pattern GRAPHEME = Pattern.compile("\\X");
+
     @Override
     public String apply(String s) {
-        s = s.toLowerCase(Locale.ROOT);
-        s = s.replaceAll("[<\\[][^>\\]]*[>\\]]", "");
-        s = s.replaceAll("\\(([^)]+?)\\)", "");
-        s = (removeDiacritics ? removeSymbolsAndDiacritics(s, "") : removeSymbols(s)).toLowerCase(Locale.ROOT);
+        s = lower(s);
+        s = BRACKETS.matcher(s).replaceAll(""); // remove words between brackets
+        s = PARENTHESES.matcher(s).replaceAll(""); // remove words between parenthesis
+        s = lower(removeDiacritics ? removeSymbolsAndDiacritics(s, "") : removeSymbols(s));
         if (splitLetters) {
-            s = String.join(" ", s.split("\\b{g}"));
+            // Python: " ".join(regex.findall(r"\X", s)), one extended grapheme cluster per item
+            List<String> graphemes = new ArrayList<>();
+            Matcher m = GRAPHEME.matcher(s);
+            while (m.find()) {
+                graphemes.add(m.group());
+            }
+            s = String.join(" ", graphemes);
         }
-        return s.replaceAll("\\s+", " ");
+        return WHITESPACE.matcher(s).replaceAll(" ");
+    }
+
+    /** Python's {@code str.lower()} (full Unicode mapping, locale-independent). */
+    static String lower(String s) {
+        return s.toLowerCase(Locale.ROOT);
     }
 
     /** Python's {@code remove_symbols_and_diacritics}: NFKD, marks dropped, symbols / punctuation to spaces. */

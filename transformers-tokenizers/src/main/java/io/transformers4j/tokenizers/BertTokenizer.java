@@ -9,17 +9,21 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
  * Python's {@code BertTokenizer} (models/bert/tokenization_bert.py): BasicTokenizer (clean text, CJK characters
  * spaced, NFC, lower case and accent stripping per {@code do_lower_case} / {@code strip_accents}, punctuation split)
  * then greedy longest-match WordPiece with "##" continuations. vocab.txt is converted to a tokenizer.json that
- * reproduces the slow tokenizer. {@code [CLS] A [SEP] (B [SEP])} with token_type_ids 0 for A, 1 for B. Also used
- * for Nezha, whose tokenizer is BERT's.
+ * reproduces the slow tokenizer. {@code [CLS] A [SEP] (B [SEP])} with token_type_ids 0 for A, 1 for B. With
+ * {@code never_split} the text takes Python's slow path in Java instead ({@link BasicTokenizer}). Also used for Nezha,
+ * whose tokenizer is BERT's.
  */
 public class BertTokenizer extends HfBackedTokenizer {
 
@@ -32,7 +36,8 @@ public class BertTokenizer extends HfBackedTokenizer {
     protected final boolean doBasicTokenize;
     protected final boolean tokenizeChineseChars;
     protected final Boolean stripAccents;
-    protected final List<String> neverSplit = new ArrayList<>();
+    /** Python's BasicTokenizer {@code never_split} (tokenizer_config.json). */
+    protected final Set<String> neverSplit = new LinkedHashSet<>();
 
     public BertTokenizer(ObjectNode config, Path directory) throws IOException {
         super(config, directory);
@@ -57,14 +62,8 @@ public class BertTokenizer extends HfBackedTokenizer {
 
     @Override
     ObjectNode buildTokenizerJson() {
-        // never_split words pass the basic tokenizer whole: as single-word added tokens they do the same in Rust.
+        // Python's converter leaves never_split out of tokenizer.json; the Java path below applies it.
         Map<Integer, AddedToken> added = new TreeMap<>(addedTokensDecoder);
-        for (String w : neverSplit) {
-            Integer id = vocab.get(w);
-            if (id != null && !added.containsKey(id)) {
-                added.put(id, new AddedToken(w, true, false, false, false, false));
-            }
-        }
         boolean strip = stripAccents != null ? stripAccents : doLowerCase;
         ObjectNode json = SlowConverters.wordPiece(vocab, added.entrySet(), unkToken(), doBasicTokenize, doLowerCase,
                 strip, tokenizeChineseChars);
@@ -77,9 +76,64 @@ public class BertTokenizer extends HfBackedTokenizer {
         return json;
     }
 
+    /** Python's {@code do_lower_case} property reads the basic tokenizer, which only exists with do_basic_tokenize. */
     @Override
     protected boolean doLowerCase() {
-        return doLowerCase;
+        return doBasicTokenize && doLowerCase;
+    }
+
+    // ------------------------------------------------------------------------------------------------ never_split
+
+    /**
+     * With never_split, encoding follows Python's slow path in Java ({@link BasicTokenizer} + {@link
+     * WordpieceTokenizer}): a token that never_split names is kept whole, unsplit and un-lower-cased, and is not
+     * WordPiece'd (so it is [UNK] when the vocabulary lacks it); the Rust pipeline has no such rule.
+     */
+    private boolean neverSplitPath() {
+        return doBasicTokenize && !neverSplit.isEmpty();
+    }
+
+    @Override
+    protected Encoded encodeText(String text) {
+        return neverSplitPath() ? slowEncode(text) : super.encodeText(text);
+    }
+
+    @Override
+    protected List<Encoded> encodeTexts(List<String> texts, boolean withOffsets) {
+        if (!neverSplitPath()) {
+            return super.encodeTexts(texts, withOffsets);
+        }
+        List<Encoded> out = new ArrayList<>(texts.size());
+        for (String t : texts) {
+            out.add(slowEncode(t));
+        }
+        return out;
+    }
+
+    /** Python's slow tokenizers have no offsets; the never_split path is Python's slow one. */
+    @Override
+    protected boolean supportsOffsets() {
+        return !neverSplitPath();
+    }
+
+    /** Python's {@code _tokenize}: the basic tokenizer (special tokens also unsplit), then WordPiece. */
+    @Override
+    protected List<String> tokenizeSegment(String text) {
+        BasicTokenizer basic = new BasicTokenizer(doLowerCase, tokenizeChineseChars, stripAccents);
+        WordpieceTokenizer wordpiece = new WordpieceTokenizer(vocab, unkToken(), 100);
+        Set<String> basicNeverSplit = new HashSet<>(neverSplit);
+        if (!splitSpecialTokens) {
+            basicNeverSplit.addAll(allSpecialTokens());
+        }
+        List<String> out = new ArrayList<>();
+        for (String token : basic.tokenize(text, basicNeverSplit)) {
+            if (neverSplit.contains(token)) {
+                out.add(token);
+            } else {
+                out.addAll(wordpiece.tokenize(token));
+            }
+        }
+        return out;
     }
 
     @Override

@@ -64,11 +64,16 @@ abstract class HfBackedTokenizer extends PreTrainedTokenizer {
 
     @Override
     protected List<Encoded> encodeTexts(List<String> texts) {
+        return encodeTexts(texts, true);
+    }
+
+    @Override
+    protected List<Encoded> encodeTexts(List<String> texts, boolean withOffsets) {
         List<String> prepared = new ArrayList<>(texts.size());
         for (String t : texts) {
             prepared.add(prepareForTokenization(t));
         }
-        List<Encoded> enc = backend().encodeBatch(prepared);
+        List<Encoded> enc = backend().encodeBatch(prepared, withOffsets);
         List<Encoded> out = new ArrayList<>(enc.size());
         for (int i = 0; i < enc.size(); i++) {
             out.add(shift(enc.get(i), prefixLength(texts.get(i), prepared.get(i))));

@@ -65,11 +65,31 @@ final class HfBackend implements AutoCloseable {
         return convert(tokenizer.encode(text, false, false));
     }
 
-    List<PreTrainedTokenizer.Encoded> encodeBatch(List<String> texts) {
-        Encoding[] enc = tokenizer.batchEncode(texts, false, false);
-        List<PreTrainedTokenizer.Encoded> out = new ArrayList<>(enc.length);
-        for (Encoding e : enc) {
-            out.add(convert(e));
+    /**
+     * One native call for the batch, then only what the encode needs: the ids (and the offsets when asked for).
+     * DJL's own batchEncode also copies tokens, type ids, word ids, masks and spans of every row into Java; skipping
+     * those is most of this layer's saving over it. Tokens are null here ({@link #encode} has them).
+     */
+    List<PreTrainedTokenizer.Encoded> encodeBatch(List<String> texts, boolean withOffsets) {
+        String[] inputs = texts.toArray(new String[0]);
+        for (int i = 0; i < inputs.length; i++) {
+            if (inputs[i] == null) {
+                throw new IllegalArgumentException("Input text[" + i + "] is null");
+            }
+        }
+        TokenizersLibrary lib = TokenizersLibrary.LIB;
+        long[] handles = lib.batchEncode(tokenizer.getHandle(), inputs, false);
+        List<PreTrainedTokenizer.Encoded> out = new ArrayList<>(handles.length);
+        try {
+            for (long h : handles) {
+                long[] ids = lib.getTokenIds(h);
+                out.add(new PreTrainedTokenizer.Encoded(ids, null, withOffsets ? offsets(lib.getTokenCharSpans(h))
+                        : null));
+            }
+        } finally {
+            for (long h : handles) {
+                lib.deleteEncoding(h);
+            }
         }
         return out;
     }
@@ -85,12 +105,17 @@ final class HfBackend implements AutoCloseable {
     }
 
     static PreTrainedTokenizer.Encoded convert(Encoding e) {
-        CharSpan[] spans = e.getCharTokenSpans();
+        return new PreTrainedTokenizer.Encoded(e.getIds(), Arrays.asList(e.getTokens()),
+                offsets(e.getCharTokenSpans()));
+    }
+
+    /** Character spans as (start, end) pairs; tokens without a span (added specials) get (0, 0). */
+    private static int[][] offsets(CharSpan[] spans) {
         int[][] offsets = new int[spans.length][];
         for (int i = 0; i < spans.length; i++) {
             offsets[i] = spans[i] == null ? new int[] {0, 0} : new int[] {spans[i].getStart(), spans[i].getEnd()};
         }
-        return new PreTrainedTokenizer.Encoded(e.getIds(), Arrays.asList(e.getTokens()), offsets);
+        return offsets;
     }
 
     HuggingFaceTokenizer raw() {

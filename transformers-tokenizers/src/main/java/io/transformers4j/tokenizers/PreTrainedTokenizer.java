@@ -68,7 +68,10 @@ public abstract class PreTrainedTokenizer implements AutoCloseable {
     protected List<String> modelInputNames = List.of("input_ids", "token_type_ids", "attention_mask");
     private final Set<String> warnedOnce = ConcurrentHashMap.newKeySet();
 
-    /** Text → tokens → ids for one text, with added tokens handled and no special tokens added. */
+    /**
+     * Text → tokens → ids for one text, with added tokens handled and no special tokens added. {@code tokens} may be
+     * null from a batch encode that does not need them, {@code offsets} null where not asked for or not tracked.
+     */
     public record Encoded(long[] ids, List<String> tokens, int[][] offsets) {
     }
 
@@ -480,6 +483,14 @@ public abstract class PreTrainedTokenizer implements AutoCloseable {
         return out;
     }
 
+    /**
+     * {@link #encodeTexts} for a batch encode; {@code withOffsets} false lets a backend skip building the character
+     * offsets nobody asked for (one small array per token).
+     */
+    protected List<Encoded> encodeTexts(List<String> texts, boolean withOffsets) {
+        return encodeTexts(texts);
+    }
+
     /** Python's {@code prepare_for_tokenization}: model-specific text changes before splitting on added tokens. */
     protected String prepareForTokenization(String text) {
         return text;
@@ -565,7 +576,11 @@ public abstract class PreTrainedTokenizer implements AutoCloseable {
                 || c == '\u001e' || c == '\u001f' || c == '\u0085';
     }
 
-    private String lowerCaseExceptSpecial(String text) {
+    /**
+     * Python's lower-casing in {@code tokenize}: {@code re.sub(r"(specials|...)|(.+?)", ...)} lowers one character at
+     * a time outside special tokens (and non-special normalized added tokens), so there is no final-sigma context.
+     */
+    String lowerCaseExceptSpecial(String text) {
         List<String> keep = new ArrayList<>(allSpecialTokens());
         for (AddedToken t : addedTokensDecoder.values()) {
             if (!t.special() && t.normalized()) {
@@ -573,7 +588,7 @@ public abstract class PreTrainedTokenizer implements AutoCloseable {
             }
         }
         if (keep.isEmpty()) {
-            return text.toLowerCase(java.util.Locale.ROOT);
+            return lowerEachChar(text);
         }
         StringBuilder alt = new StringBuilder();
         for (String k : keep) {
@@ -586,11 +601,17 @@ public abstract class PreTrainedTokenizer implements AutoCloseable {
         StringBuilder out = new StringBuilder();
         int last = 0;
         while (m.find()) {
-            out.append(text.substring(last, m.start()).toLowerCase(java.util.Locale.ROOT)).append(m.group());
+            out.append(lowerEachChar(text.substring(last, m.start()))).append(m.group());
             last = m.end();
         }
-        out.append(text.substring(last).toLowerCase(java.util.Locale.ROOT));
+        out.append(lowerEachChar(text.substring(last)));
         return out.toString();
+    }
+
+    private static String lowerEachChar(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        s.codePoints().forEach(cp -> sb.append(new String(Character.toChars(cp)).toLowerCase(java.util.Locale.ROOT)));
+        return sb.toString();
     }
 
     /** The slow path of {@link #encodeText}: {@link #slowTokenize} then {@link #convertTokensToIds(List)}. */
@@ -681,11 +702,12 @@ public abstract class PreTrainedTokenizer implements AutoCloseable {
             }
         }
         Resolved r = resolve(options);
-        List<Encoded> a = encodeTexts(texts);
-        List<Encoded> b = pairs == null ? null : encodeTexts(pairs);
+        List<Encoded> a = encodeTexts(texts, options.returnOffsetsMapping());
+        List<Encoded> b = pairs == null ? null : encodeTexts(pairs, options.returnOffsetsMapping());
         List<BatchEncoding.Row> rows = new ArrayList<>(texts.size());
         for (int i = 0; i < texts.size(); i++) {
-            rows.add(prepareForModel(a.get(i), b == null ? null : b.get(i), options, r, PaddingStrategy.DO_NOT_PAD));
+            // Python's _batch_prepare_for_model: no padding and no attention mask per row, pad() adds both.
+            rows.add(prepareForModel(a.get(i), b == null ? null : b.get(i), options, r, null));
         }
         return new BatchEncoding(pad(rows, r.padding, r.maxLength, options.padToMultipleOf(),
                 returnAttentionMask(options)));
@@ -763,7 +785,7 @@ public abstract class PreTrainedTokenizer implements AutoCloseable {
         return o.returnAttentionMask() != null ? o.returnAttentionMask() : modelInputNames.contains("attention_mask");
     }
 
-    /** Python's {@code prepare_for_model} for one example. */
+    /** Python's {@code prepare_for_model} for one example; {@code padding} null: a batch row that pad() finishes. */
     BatchEncoding.Row prepareForModel(Encoded first, Encoded second, EncodeOptions o, Resolved r,
             PaddingStrategy padding) {
         boolean pair = second != null;
@@ -824,7 +846,7 @@ public abstract class PreTrainedTokenizer implements AutoCloseable {
                 o.returnSpecialTokensMask() ? specialMask : null, offsets,
                 o.returnOverflowingTokens() ? overflowing : null,
                 o.returnOverflowingTokens() ? (r.maxLength == null ? 0 : totalLen - r.maxLength) : null);
-        if (padding != PaddingStrategy.DO_NOT_PAD || returnAttentionMask(o)) {
+        if (padding != null && (padding != PaddingStrategy.DO_NOT_PAD || returnAttentionMask(o))) {
             row = padRow(row, padding, r.maxLength, o.padToMultipleOf(), returnAttentionMask(o));
         }
         return row;

@@ -3,25 +3,24 @@ package io.transformers4j.tokenizers;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * Python's {@code WhisperTokenizer} (models/whisper/tokenization_whisper.py): GPT-2's byte-level BPE ("Copied from"
  * GPT2Tokenizer in Python) plus the decoder prompt: {@code <|startoftranscript|> [<|lang|>] [<|task|>]
  * [<|notimestamps|>]} before the text and {@code <|endoftext|>} after it. Timestamp tokens ({@code <|0.00|>} ...)
  * follow the last special token; decoding can keep them ({@link #decodeWithTimestamps}) or turn them into segment
- * offsets ({@link #decodeWithOffsets}).
+ * offsets ({@link #decodeWithOffsets}). {@link #normalize} applies OpenAI's English text normaliser with the
+ * checkpoint's normalizer.json spelling mapping.
  */
-public class WhisperTokenizer extends GPT2Tokenizer {
+public class WhisperTokenizer extends GPT2Tokenizer implements WhisperTokenization {
 
     /** LANGUAGES of tokenization_whisper.py, in order: the language tokens follow {@code <|startoftranscript|>}. */
     public static final Map<String, String> LANGUAGES = languages();
@@ -29,11 +28,10 @@ public class WhisperTokenizer extends GPT2Tokenizer {
     public static final Map<String, String> TO_LANGUAGE_CODE = toLanguageCode();
     public static final List<String> TASK_IDS = List.of("translate", "transcribe");
 
-    private static final Pattern TIMESTAMP = Pattern.compile("<\\|(\\d+\\.\\d+)\\|>");
-
     private String language;
     private String task;
     private boolean predictTimestamps;
+    private final Map<String, String> englishSpellingNormalizer;
 
     public WhisperTokenizer(ObjectNode config, Path directory) throws IOException {
         super(config, directory, DEFAULTS);
@@ -42,6 +40,7 @@ public class WhisperTokenizer extends GPT2Tokenizer {
         JsonNode t = config.get("task");
         task = t == null || t.isNull() ? null : t.asText();
         predictTimestamps = config.path("predict_timestamps").asBoolean(false);
+        englishSpellingNormalizer = WhisperCommon.readSpellingNormalizer(config, directory);
     }
 
     /** Like WhisperTokenizerFast's post-processor: the current prefix tokens and eos around the text. */
@@ -64,6 +63,7 @@ public class WhisperTokenizer extends GPT2Tokenizer {
     }
 
     /** Python's {@code set_prefix_tokens}: null keeps the current value. */
+    @Override
     public void setPrefixTokens(String language, String task, Boolean predictTimestamps) {
         if (language != null) {
             this.language = language;
@@ -76,41 +76,25 @@ public class WhisperTokenizer extends GPT2Tokenizer {
         }
     }
 
+    @Override
     public String language() {
         return language;
     }
 
+    @Override
     public String task() {
         return task;
     }
 
+    @Override
     public boolean predictTimestamps() {
         return predictTimestamps;
     }
 
     /** Python's {@code prefix_tokens}. */
+    @Override
     public long[] prefixTokens() {
-        long bos = convertTokensToIds("<|startoftranscript|>");
-        long translate = convertTokensToIds("<|translate|>");
-        long transcribe = convertTokensToIds("<|transcribe|>");
-        long noTimestamps = convertTokensToIds("<|notimestamps|>");
-        List<String> langs = new ArrayList<>(LANGUAGES.keySet());
-        List<Long> seq = new ArrayList<>();
-        seq.add(bos);
-        if (language != null) {
-            String code = languageCode(language);
-            seq.add(bos + 1 + langs.indexOf(code));
-        }
-        if (task != null) {
-            if (!TASK_IDS.contains(task)) {
-                throw new IllegalArgumentException("Unsupported task: " + task + ". Task should be in: " + TASK_IDS);
-            }
-            seq.add(task.equals("transcribe") ? transcribe : translate);
-        }
-        if (!predictTimestamps) {
-            seq.add(noTimestamps);
-        }
-        return seq.stream().mapToLong(Long::longValue).toArray();
+        return WhisperCommon.prefixTokens(this, language, task, predictTimestamps);
     }
 
     /** A language given as a code ("en"), an English name ("english") or an alias, as Python accepts it. */
@@ -129,32 +113,22 @@ public class WhisperTokenizer extends GPT2Tokenizer {
     }
 
     /** The id of each language token ({@code <|en|>} ...), for language detection: code → id. */
+    @Override
     public Map<String, Long> languageTokenIds() {
-        Map<String, Long> m = new LinkedHashMap<>();
-        for (String code : LANGUAGES.keySet()) {
-            String tok = "<|" + code + "|>";
-            if (addedTokensEncoder.containsKey(tok) || vocabLookup(tok) != null) {
-                m.put(code, convertTokensToIds(tok));
-            }
-        }
-        return m;
+        return WhisperCommon.languageTokenIds(this);
     }
 
     /** Python's {@code get_decoder_prompt_ids}: (position, token) pairs forced after {@code <|startoftranscript|>}. */
+    @Override
     public List<long[]> getDecoderPromptIds(String task, String language, boolean noTimestamps) {
         setPrefixTokens(language, task, !noTimestamps);
-        long[] p = prefixTokens();
-        List<long[]> out = new ArrayList<>();
-        for (int i = 1; i < p.length; i++) {
-            out.add(new long[] {i, p[i]});
-        }
-        return out;
+        return WhisperCommon.decoderPromptIds(prefixTokens());
     }
 
     /** The first timestamp id: one past the last special token (Python's {@code all_special_ids[-1] + 1}). */
+    @Override
     public long timestampBegin() {
-        long[] ids = allSpecialIds();
-        return ids[ids.length - 1] + 1;
+        return WhisperCommon.timestampBegin(this);
     }
 
     @Override
@@ -181,52 +155,37 @@ public class WhisperTokenizer extends GPT2Tokenizer {
 
     // ------------------------------------------------------------------------------------------------ decode
 
-    /** Python's {@code decode}: timestamp tokens are dropped from the text; no clean-up (Whisper's _decode has none). */
+    /** Python's {@code decode}: timestamp tokens dropped from the text; no clean-up (Whisper's _decode has none). */
     @Override
     public String decode(long[] ids, boolean skipSpecialTokens, Boolean cleanUpTokenizationSpaces) {
-        long[] filtered = preprocessTokenIds(ids, skipSpecialTokens);
-        return TIMESTAMP.matcher(whisperDecode(filtered, skipSpecialTokens)).replaceAll("");
+        return decode(ids, skipSpecialTokens, cleanUpTokenizationSpaces, false, false, false);
+    }
+
+    /**
+     * Python's {@code decode(ids, skip_special_tokens, clean_up_tokenization_spaces, normalize=...,
+     * basic_normalize=..., remove_diacritics=...)}: with {@code normalize} the text goes through the English normaliser
+     * ({@link #normalize}), else with {@code basicNormalize} through the multilingual one ({@link #basicNormalize}).
+     */
+    @Override
+    public String decode(long[] ids, boolean skipSpecialTokens, Boolean cleanUpTokenizationSpaces, boolean normalize,
+            boolean basicNormalize, boolean removeDiacritics) {
+        long[] filtered = WhisperCommon.preprocessTokenIds(this, ids, skipSpecialTokens);
+        String text = WhisperCommon.normalize(whisperDecode(filtered, skipSpecialTokens), normalize, basicNormalize,
+                removeDiacritics, englishSpellingNormalizer);
+        return WhisperCommon.filterTimestamps(text);
     }
 
     /** Python's {@code decode(..., decode_with_timestamps=True, time_precision)}: {@code <|1.08|>} marks kept. */
+    @Override
     public String decodeWithTimestamps(long[] ids, boolean skipSpecialTokens, double timePrecision) {
-        long[] filtered = preprocessTokenIds(ids, skipSpecialTokens);
-        long begin = timestampBegin();
-        List<Object> outputs = new ArrayList<>();
-        List<Long> current = new ArrayList<>();
-        outputs.add(current);
-        double curMax = 0.0;
-        double prevSegmentsLen = 0.0;
-        for (long token : filtered) {
-            if (token >= begin) {
-                double timestamp = (token - begin) * timePrecision;
-                if (timestamp < curMax) {
-                    prevSegmentsLen += curMax;
-                }
-                curMax = timestamp;
-                outputs.add("<|" + format2(timestamp + prevSegmentsLen) + "|>");
-                current = new ArrayList<>();
-                outputs.add(current);
-            } else {
-                current.add(token);
-            }
-        }
-        StringBuilder sb = new StringBuilder();
-        for (Object o : outputs) {
-            if (o instanceof String s) {
-                sb.append(s);
-            } else {
-                @SuppressWarnings("unchecked")
-                List<Long> l = (List<Long>) o;
-                sb.append(decode(l.stream().mapToLong(Long::longValue).toArray(), skipSpecialTokens, null));
-            }
-        }
-        return sb.toString();
+        long[] filtered = WhisperCommon.preprocessTokenIds(this, ids, skipSpecialTokens);
+        return WhisperCommon.decodeWithTimestamps(this, filtered, timePrecision,
+                segment -> decode(segment, skipSpecialTokens, null));
     }
 
     /** Python's {@code "%.2f"}: the exact binary value, correctly rounded. */
     static String format2(double v) {
-        return new BigDecimal(v).setScale(2, RoundingMode.HALF_EVEN).toPlainString();
+        return WhisperCommon.format2(v);
     }
 
     /** A timed segment of {@link #decodeWithOffsets}. */
@@ -237,63 +196,15 @@ public class WhisperTokenizer extends GPT2Tokenizer {
     public record DecodedWithOffsets(String text, List<Offset> offsets) {
     }
 
+    @Override
     public DecodedWithOffsets decodeWithOffsets(long[] ids, boolean skipSpecialTokens, double timePrecision) {
         return new DecodedWithOffsets(decode(ids, skipSpecialTokens, null), computeOffsets(ids, timePrecision));
     }
 
     /** Python's {@code _compute_offsets}. */
+    @Override
     public List<Offset> computeOffsets(long[] ids, double timePrecision) {
-        long begin = timestampBegin();
-        List<Integer> tsPositions = new ArrayList<>();
-        for (int i = 0; i < ids.length; i++) {
-            if (ids[i] >= begin) {
-                tsPositions.add(i);
-            }
-        }
-        List<Integer> consecutive = new ArrayList<>();
-        for (int i = 0; i + 1 < ids.length; i++) {
-            if (ids[i] >= begin && ids[i + 1] >= begin) {
-                consecutive.add(i + 1);
-            }
-        }
-        List<Offset> offsets = new ArrayList<>();
-        if (consecutive.isEmpty() && tsPositions.size() <= 1) {
-            return offsets;
-        }
-        int last = tsPositions.get(tsPositions.size() - 1) + 1;
-        if (!consecutive.contains(last)) {
-            consecutive.add(last);
-        }
-        int lastSlice = tsPositions.get(0);
-        for (int current : consecutive) {
-            long[] sliced = Arrays.copyOfRange(ids, lastSlice, current);
-            if (sliced.length > 1) {
-                long start = sliced[0] - begin;
-                long end = sliced[sliced.length - 1] - begin;
-                String text = TIMESTAMP.matcher(whisperDecode(sliced, false)).replaceAll("");
-                offsets.add(new Offset(text, start * timePrecision, end * timePrecision));
-            }
-            lastSlice = current;
-        }
-        return offsets;
-    }
-
-    /** Python's {@code _preprocess_token_ids}: with skip_special_tokens, drops a {@code <|startofprev|>} prompt. */
-    long[] preprocessTokenIds(long[] ids, boolean skipSpecialTokens) {
-        if (!skipSpecialTokens || ids.length == 0) {
-            return ids;
-        }
-        long prompt = convertTokensToIds("<|startofprev|>");
-        long start = convertTokensToIds("<|startoftranscript|>");
-        if (ids[0] == prompt) {
-            for (int i = 0; i < ids.length; i++) {
-                if (ids[i] == start) {
-                    return Arrays.copyOfRange(ids, i, ids.length);
-                }
-            }
-            return new long[0];
-        }
-        return ids;
+        return WhisperCommon.computeOffsets(this, ids, timePrecision, sliced -> whisperDecode(sliced, false));
     }
 
     /** Python's Whisper {@code _decode}: added tokens kept apart from byte-level text, joined without spaces. */
@@ -319,22 +230,37 @@ public class WhisperTokenizer extends GPT2Tokenizer {
     }
 
     /** Python's {@code get_prompt_ids}: {@code <|startofprev|>} + the prompt text, refusing special tokens in it. */
+    @Override
     public long[] getPromptIds(String text) {
-        long[] ids = encodePlus("<|startofprev|>", " " + pyStrip(text),
-                EncodeOptions.defaults().withAddSpecialTokens(false)).row(0).inputIds();
-        long firstSpecial = allSpecialIds()[0];
-        for (int i = 1; i < ids.length; i++) {
-            if (ids[i] >= firstSpecial) {
-                throw new IllegalArgumentException("Encountered text in the prompt corresponding to disallowed"
-                        + " special token: " + convertIdsToTokens(ids[i]) + ".");
-            }
-        }
-        return ids;
+        return WhisperCommon.promptIds(this, text);
+    }
+
+    /**
+     * Python's {@code normalize}: the English normaliser Whisper's WER is computed with
+     * ({@link EnglishTextNormalizer}), spelling mapping from the checkpoint's normalizer.json. Fails (as Python
+     * does) when that file was missing.
+     */
+    @Override
+    public String normalize(String text) {
+        return new EnglishTextNormalizer(englishSpellingNormalizer).apply(text);
+    }
+
+    /** Python's {@code english_spelling_normalizer} (normalizer.json), or null when the checkpoint has none. */
+    @Override
+    public Map<String, String> englishSpellingNormalizer() {
+        return englishSpellingNormalizer == null ? null : Collections.unmodifiableMap(englishSpellingNormalizer);
     }
 
     /** Python's {@code basic_normalize}: the multilingual normaliser used before computing WER. */
     public static String basicNormalize(String text, boolean removeDiacritics) {
         return new BasicTextNormalizer(removeDiacritics, false).apply(text);
+    }
+
+    @Override
+    protected List<Path> saveVocabulary(Path dir) throws IOException {
+        List<Path> out = new ArrayList<>(super.saveVocabulary(dir));
+        out.addAll(WhisperCommon.writeSpellingNormalizer(dir, englishSpellingNormalizer));
+        return out;
     }
 
     @Override

@@ -3,6 +3,12 @@ package io.transformers4j.models.persimmon;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import io.transformers4j.generation.GenerationConfig;
+import io.transformers4j.generation.GenerationModel;
+import io.transformers4j.generation.GenerationStepOutput;
+import io.transformers4j.generation.ModelKwargs;
+import io.transformers4j.hub.ModelFiles;
+import io.transformers4j.models.CausalLMGeneration;
 import io.transformers4j.modeling.LoadOptions;
 import io.transformers4j.modeling.ModelClass;
 import io.transformers4j.modeling.ModelInputs;
@@ -29,7 +35,7 @@ import java.util.Set;
  *
  * Unlike Llama and Mistral, Python does not upcast Persimmon's logits: they have the weights' type.
  */
-public class PersimmonForCausalLM extends PreTrainedModel {
+public class PersimmonForCausalLM extends PreTrainedModel implements GenerationModel {
 
     public static final ModelClass<PersimmonConfig, PersimmonForCausalLM> CLASS =
             new ModelClass<>("PersimmonForCausalLM", PersimmonConfig.class, "model", true, PersimmonForCausalLM::new);
@@ -39,6 +45,7 @@ public class PersimmonForCausalLM extends PreTrainedModel {
     private final PersimmonConfig config;
     private final PersimmonModel model;
     private final Linear lmHead; // weight (vocab, hidden), no bias
+    private volatile GenerationConfig generationConfig;
 
     public PersimmonForCausalLM(PersimmonConfig config, Weights w) {
         super(config, w);
@@ -94,6 +101,58 @@ public class PersimmonForCausalLM extends PreTrainedModel {
 
     public CausalLMOutputWithPast forward(NDArray inputIds, NDArray attentionMask) {
         return forward(ModelInputs.builder().inputIds(inputIds).attentionMask(attentionMask).build());
+    }
+
+    // ---------------------------------------------------------------- generation
+
+    @Override
+    protected void loadedFrom(ModelFiles files) throws IOException {
+        generationConfig = GenerationConfig.forModel(files, config);
+    }
+
+    @Override
+    public GenerationConfig generationConfig() {
+        GenerationConfig g = generationConfig;
+        if (g == null) {
+            g = GenerationConfig.fromModelConfig(config);
+            generationConfig = g;
+        }
+        return g;
+    }
+
+    @Override
+    public void setGenerationConfig(GenerationConfig generationConfig) {
+        this.generationConfig = generationConfig;
+    }
+
+    @Override
+    public boolean isEncoderDecoder() {
+        return false;
+    }
+
+    @Override
+    public Integer maxPositionEmbeddings() {
+        return config.maxPositionEmbeddings();
+    }
+
+    @Override
+    public Set<String> modelKwargNames() {
+        return INPUTS;
+    }
+
+    /**
+     * Python's {@code PersimmonForCausalLM.prepare_inputs_for_generation} (the Llama family's, see
+     * {@link CausalLMGeneration}); this port takes the legacy cache only.
+     */
+    @Override
+    public ModelInputs prepareInputsForGeneration(NDArray inputIds, ModelKwargs kwargs) {
+        return CausalLMGeneration.prepareInputsForGeneration(inputIds, kwargs);
+    }
+
+    @Override
+    public GenerationStepOutput forwardForGeneration(ModelInputs inputs) {
+        CausalLMOutputWithPast out = forward(inputs);
+        return new GenerationStepOutput(out.logits(), out.pastKeyValues(), out.hiddenStates(), out.attentions(), null);
     }
 
     static Set<String> with(Set<String> base, String... more) {
