@@ -421,11 +421,12 @@ public final class LlmDecodeBenchmark {
             out("decode_tok_s", t.decodeTokS);
             out("decode_cores", t.decodeCores);
             out("first_tokens", Arrays.toString(t.firstTokens).replace(" ", ""));
+            // the peak of loading + generate(); the bare loop below allocates a second cache and prompt pass
+            out("vmhwm_kb", procStatus("VmHWM"));
             if (o.bare) {
                 out("bare_decode_tok_s", bareLoop(model, ids, o.newTokens));
             }
         }
-        out("vmhwm_kb", procStatus("VmHWM"));
         System.exit(0);
     }
 
