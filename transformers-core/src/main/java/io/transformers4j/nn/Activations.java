@@ -2,6 +2,7 @@ package io.transformers4j.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
+import io.transformers4j.torch.TorchOps;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
@@ -55,8 +56,12 @@ public final class Activations {
         return x.mul(0.5f).muli(inner.tanh().addi(1f));
     }
 
-    /** x * sigmoid(x). */
+    /**
+     * x * sigmoid(x), as torch's own {@code silu} kernel (Python's ACT2FN["silu"] is nn.SiLU): one native call, and
+     * for half types the product is rounded once, from float32, as Python's is (x * sigmoid(x) in bfloat16 rounds the
+     * sigmoid first).
+     */
     public static NDArray silu(NDArray x) {
-        return x.mul(Activation.sigmoid(x));
+        return TorchOps.silu(x);
     }
 }

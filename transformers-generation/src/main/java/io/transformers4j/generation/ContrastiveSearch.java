@@ -40,7 +40,7 @@ final class ContrastiveSearch {
                 if (kw.pastKeyValues() == null) {
                     // first step: encode the prompt, keep its last hidden states and the next logits
                     kw.useCache(true);
-                    outputs = ctx.forward(inputIds, kw, ctx.outputAttentions, true);
+                    outputs = ctx.forwardLastLogits(inputIds, kw, ctx.outputAttentions, true);
                     // a copy: the prompt's hidden states themselves may be recorded, or closed
                     lastHiddenStates = GenerationContext.keep(last(outputs.hiddenStates(), ctx).duplicate());
                     logitForNextStep = GenerationContext.keep(outputs.logits().get(new NDIndex(":, -1, :")));
@@ -91,7 +91,7 @@ final class ContrastiveSearch {
                     candidates = sequentialCandidates(ctx, topKIds, batchSize, topK);
                 } else {
                     NDArray ids = ctx.work.create(topKIds, new Shape((long) batchSize * topK, 1));
-                    candidates = ctx.forward(ids, kw, ctx.outputAttentions, true);
+                    candidates = ctx.forwardLastLogits(ids, kw, ctx.outputAttentions, true);
                 }
                 NDArray nextHidden = last(candidates.hiddenStates(), ctx);        // (batch * k, 1, hidden)
                 NDArray logits = candidates.logits().get(new NDIndex(":, -1, :")); // (batch * k, vocab)

@@ -82,8 +82,11 @@ final class GenerationContext {
      * to {@link #work} and left to the cache bookkeeping.
      */
     GenerationStepOutput forward(NDArray inputIds, ModelKwargs kw, boolean withAttentions, boolean withHiddenStates) {
-        ModelInputs prepared = model.prepareInputsForGeneration(inputIds, kw);
-        ModelInputs in = prepared.toBuilder().set("output_attentions", withAttentions)
+        return run(model.prepareInputsForGeneration(inputIds, kw).toBuilder(), withAttentions, withHiddenStates);
+    }
+
+    private GenerationStepOutput run(ModelInputs.Builder prepared, boolean withAttentions, boolean withHiddenStates) {
+        ModelInputs in = prepared.set("output_attentions", withAttentions)
                 .set("output_hidden_states", withHiddenStates).build();
         GenerationStepOutput out = model.forwardForGeneration(in);
         register(out.logits());
@@ -94,8 +97,22 @@ final class GenerationContext {
         return out;
     }
 
+    /**
+     * A step whose caller reads only the last position's logits (greedy, sampling, the beam searches): models that
+     * accept {@code num_logits_to_keep} compute the LM head on that position alone.
+     */
     GenerationStepOutput forward(NDArray inputIds) {
-        return forward(inputIds, kwargs, outputAttentions, outputHiddenStates);
+        return forwardLastLogits(inputIds, kwargs, outputAttentions, outputHiddenStates);
+    }
+
+    /** {@link #forward(NDArray, ModelKwargs, boolean, boolean)} for a caller that reads only the last logits. */
+    GenerationStepOutput forwardLastLogits(NDArray inputIds, ModelKwargs kw, boolean withAttentions,
+            boolean withHiddenStates) {
+        if (!model.acceptsNumLogitsToKeep()) {
+            return forward(inputIds, kw, withAttentions, withHiddenStates);
+        }
+        ModelInputs prepared = model.prepareInputsForGeneration(inputIds, kw);
+        return run(prepared.toBuilder().set("num_logits_to_keep", 1), withAttentions, withHiddenStates);
     }
 
     /**

@@ -69,6 +69,17 @@ public interface GenerationModel {
         return null;
     }
 
+    /**
+     * Whether {@code forward} takes {@code num_logits_to_keep} (an int: compute the LM head on the last N positions
+     * only, 0 = all), as Python's causal LMs do from transformers 4.45. {@code generate()} then passes 1 where it
+     * reads only the last position's logits: the prompt pass no longer materialises (batch, prompt, vocab) float32
+     * logits (65 MB for a 512-token prompt over a 32000-token vocabulary); the kept logits are the same to float
+     * rounding (the LM head's matmul over fewer rows may block its sums differently).
+     */
+    default boolean acceptsNumLogitsToKeep() {
+        return false;
+    }
+
     /** Python's {@code _supports_cache_class}: whether {@code past_key_values} may be a {@link Cache}. */
     default boolean supportsCacheClass() {
         return false;

@@ -17,6 +17,27 @@ import io.transformers4j.modeling.ModelInputs;
 public final class CausalLMGeneration {
     private CausalLMGeneration() {}
 
+    /**
+     * The hidden states the LM head needs under {@code num_logits_to_keep} (Python from 4.45:
+     * {@code self.lm_head(hidden_states[:, -num_logits_to_keep:, :])}): the last N positions, or all of them when the
+     * argument is absent or 0. Each kept position's logits are those of the full pass to float rounding.
+     *
+     * @param hidden (batch, seq, hidden)
+     * @throws IllegalArgumentException if num_logits_to_keep is not a non-negative integer
+     */
+    public static NDArray hiddenForLogits(NDArray hidden, ModelInputs inputs) {
+        Object v = inputs.get("num_logits_to_keep");
+        if (v == null) {
+            return hidden;
+        }
+        if (!(v instanceof Integer || v instanceof Long) || ((Number) v).longValue() < 0) {
+            throw new IllegalArgumentException("num_logits_to_keep must be a non-negative integer, got " + v);
+        }
+        long keep = ((Number) v).longValue();
+        long seq = hidden.getShape().get(1);
+        return keep == 0 || keep >= seq ? hidden : hidden.get(new NDIndex(":, {}:, :", seq - keep));
+    }
+
     /** Mistral's (and Persimmon's) version. */
     public static ModelInputs prepareInputsForGeneration(NDArray inputIds, ModelKwargs kwargs) {
         return prepare(inputIds, kwargs, false);

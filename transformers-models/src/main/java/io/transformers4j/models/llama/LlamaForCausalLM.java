@@ -44,7 +44,7 @@ public class LlamaForCausalLM extends PreTrainedModel implements GenerationModel
     public static final ModelClass<LlamaConfig, LlamaForCausalLM> CLASS =
             new ModelClass<>("LlamaForCausalLM", LlamaConfig.class, "model", true, LlamaForCausalLM::new);
 
-    static final Set<String> INPUTS = with(LlamaModel.INPUTS, "labels");
+    static final Set<String> INPUTS = with(LlamaModel.INPUTS, "labels", "num_logits_to_keep");
 
     private final LlamaConfig config;
     private final LlamaModel model;
@@ -88,7 +88,8 @@ public class LlamaForCausalLM extends PreTrainedModel implements GenerationModel
         checkOpen();
         try (NDScope scope = new NDScope()) {
             BaseModelOutputWithPast outputs = model.run(inputs);
-            NDArray logits = lmHead.forward(outputs.lastHiddenState()); // (B, T, V)
+            // (B, T, V), or (B, N, V) for num_logits_to_keep = N
+            NDArray logits = lmHead.forward(CausalLMGeneration.hiddenForLogits(outputs.lastHiddenState(), inputs));
             if (TorchOps.dtypeOf(logits) != DType.F32) {
                 logits = TorchOps.toDType(logits, DType.F32); // Python: logits = logits.float()
             }
@@ -157,6 +158,12 @@ public class LlamaForCausalLM extends PreTrainedModel implements GenerationModel
     @Override
     public ModelInputs prepareInputsForGeneration(NDArray inputIds, ModelKwargs kwargs) {
         return CausalLMGeneration.prepareInputsForGenerationWithCachePosition(inputIds, kwargs);
+    }
+
+    /** Python's causal LMs from 4.45: the LM head on the last {@code num_logits_to_keep} positions only. */
+    @Override
+    public boolean acceptsNumLogitsToKeep() {
+        return true;
     }
 
     /** A Cache object passed in is the next step's cache (the output record holds only the legacy form). */

@@ -43,7 +43,7 @@ public class MistralForCausalLM extends PreTrainedModel implements GenerationMod
     public static final ModelClass<MistralConfig, MistralForCausalLM> CLASS =
             new ModelClass<>("MistralForCausalLM", MistralConfig.class, "model", true, MistralForCausalLM::new);
 
-    static final Set<String> INPUTS = with(MistralModel.INPUTS, "labels");
+    static final Set<String> INPUTS = with(MistralModel.INPUTS, "labels", "num_logits_to_keep");
 
     private final MistralConfig config;
     private final MistralModel model;
@@ -87,7 +87,8 @@ public class MistralForCausalLM extends PreTrainedModel implements GenerationMod
         checkOpen();
         try (NDScope scope = new NDScope()) {
             BaseModelOutputWithPast outputs = model.run(inputs);
-            NDArray logits = lmHead.forward(outputs.lastHiddenState()); // (B, T, V)
+            // (B, T, V), or (B, N, V) for num_logits_to_keep = N
+            NDArray logits = lmHead.forward(CausalLMGeneration.hiddenForLogits(outputs.lastHiddenState(), inputs));
             if (TorchOps.dtypeOf(logits) != DType.F32) {
                 logits = TorchOps.toDType(logits, DType.F32); // Python: logits = logits.float()
             }
@@ -156,6 +157,12 @@ public class MistralForCausalLM extends PreTrainedModel implements GenerationMod
     @Override
     public ModelInputs prepareInputsForGeneration(NDArray inputIds, ModelKwargs kwargs) {
         return CausalLMGeneration.prepareInputsForGeneration(inputIds, kwargs);
+    }
+
+    /** Python's causal LMs from 4.45: the LM head on the last {@code num_logits_to_keep} positions only. */
+    @Override
+    public boolean acceptsNumLogitsToKeep() {
+        return true;
     }
 
     /** A Cache object passed in is the next step's cache (the output record holds only the legacy form). */

@@ -40,7 +40,7 @@ public class PersimmonForCausalLM extends PreTrainedModel implements GenerationM
     public static final ModelClass<PersimmonConfig, PersimmonForCausalLM> CLASS =
             new ModelClass<>("PersimmonForCausalLM", PersimmonConfig.class, "model", true, PersimmonForCausalLM::new);
 
-    static final Set<String> INPUTS = with(PersimmonModel.INPUTS, "labels");
+    static final Set<String> INPUTS = with(PersimmonModel.INPUTS, "labels", "num_logits_to_keep");
 
     private final PersimmonConfig config;
     private final PersimmonModel model;
@@ -84,7 +84,8 @@ public class PersimmonForCausalLM extends PreTrainedModel implements GenerationM
         checkOpen();
         try (NDScope scope = new NDScope()) {
             BaseModelOutputWithPast outputs = model.run(inputs);
-            NDArray logits = lmHead.forward(outputs.lastHiddenState()); // (B, T, V)
+            // (B, T, V), or (B, N, V) for num_logits_to_keep = N
+            NDArray logits = lmHead.forward(CausalLMGeneration.hiddenForLogits(outputs.lastHiddenState(), inputs));
             NDArray loss = null;
             NDArray labels = inputs.labels();
             if (labels != null) {
@@ -147,6 +148,12 @@ public class PersimmonForCausalLM extends PreTrainedModel implements GenerationM
     @Override
     public ModelInputs prepareInputsForGeneration(NDArray inputIds, ModelKwargs kwargs) {
         return CausalLMGeneration.prepareInputsForGeneration(inputIds, kwargs);
+    }
+
+    /** Python's causal LMs from 4.45: the LM head on the last {@code num_logits_to_keep} positions only. */
+    @Override
+    public boolean acceptsNumLogitsToKeep() {
+        return true;
     }
 
     @Override
