@@ -7,6 +7,7 @@ import io.transformers4j.generation.Cache;
 import io.transformers4j.generation.DynamicCache;
 import io.transformers4j.generation.ModelKwargs;
 import io.transformers4j.generation.PastKeyValues;
+import io.transformers4j.generation.StaticCache;
 import io.transformers4j.modeling.ModelInputs;
 
 /**
@@ -38,9 +39,12 @@ public final class CausalLMGeneration {
         return keep == 0 || keep >= seq ? hidden : hidden.get(new NDIndex(":, {}:, :", seq - keep));
     }
 
-    /** Mistral's (and Persimmon's) version. */
+    /**
+     * Mistral's (and Persimmon's) version. With a StaticCache (which 4.39 supports for Llama only; this port lets
+     * Mistral and Persimmon take one too) it is Llama's: the static cache is written at {@code cache_position}.
+     */
     public static ModelInputs prepareInputsForGeneration(NDArray inputIds, ModelKwargs kwargs) {
-        return prepare(inputIds, kwargs, false);
+        return prepare(inputIds, kwargs, kwargs.pastKeyValues() instanceof StaticCache);
     }
 
     /** Llama's version: past length from {@code cache_position} for a Cache, and {@code cache_position} passed on. */

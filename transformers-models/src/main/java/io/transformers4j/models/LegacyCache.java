@@ -52,6 +52,21 @@ public final class LegacyCache {
         return this;
     }
 
+    /** This forward's {@code cache_position}, or null when none was given. */
+    public NDArray cachePosition() {
+        return cachePosition;
+    }
+
+    /**
+     * Python's {@code cache_kwargs} of a rotary model's attention: the rotary tables {@code cos}/{@code sin} of
+     * positions [0, kv_seq_len), each (kv_seq_len, rotary_dim), which a SinkCache uses to re-rotate the keys it keeps,
+     * the rotated width when only part of head_dim is rotated (Persimmon; null: all of it), and this forward's
+     * {@code cache_position}, where a StaticCache writes.
+     */
+    public Cache.CacheKwargs rotaryKwargs(NDArray cos, NDArray sin, Integer partialRotationSize) {
+        return new Cache.CacheKwargs(sin, cos, partialRotationSize, cachePosition);
+    }
+
     /** The Cache object this forward updates, or null for the legacy form. */
     public Cache cacheObject() {
         return cache;

@@ -1,6 +1,9 @@
 package io.transformers4j.models.llama;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import io.transformers4j.generation.Cache;
+import io.transformers4j.generation.StaticCache;
 import io.transformers4j.models.LegacyCache;
 import io.transformers4j.nn.EagerAttention;
 import io.transformers4j.nn.Linear;
@@ -30,6 +33,8 @@ final class LlamaAttention {
     private final Linear kProj; // (kv_heads * head_dim, hidden)
     private final Linear vProj; // (kv_heads * head_dim, hidden)
     private final Linear oProj; // (hidden, heads * head_dim)
+    /** Only for a SinkCache's tables of positions [0, kv_seq_len); the model computes the per-token tables. */
+    private final LlamaRotaryEmbedding rotaryEmb;
 
     LlamaAttention(LlamaConfig config, Weights w, int layerIdx) {
         this.layerIdx = layerIdx;
@@ -43,6 +48,8 @@ final class LlamaAttention {
         this.kProj = new Linear(w.prefix("k_proj"), hiddenSize, (long) numKeyValueHeads * headDim, bias);
         this.vProj = new Linear(w.prefix("v_proj"), hiddenSize, (long) numKeyValueHeads * headDim, bias);
         this.oProj = new Linear(w.prefix("o_proj"), hiddenSize, hiddenSize, bias);
+        this.rotaryEmb = new LlamaRotaryEmbedding(headDim, config.maxPositionEmbeddings(), config.ropeTheta(),
+                config.ropeScalingType(), config.ropeScalingFactor());
     }
 
     /**
@@ -68,7 +75,17 @@ final class LlamaAttention {
         keyStates = RotaryEmbedding.applyRotaryPosEmb(keyStates, cosSin[0], cosSin[1]);
 
         if (cache != null) {
-            NDArray[] kv = cache.update(keyStates, valueStates, layerIdx);
+            Cache.CacheKwargs cacheKwargs = cache.rotaryKwargs(null, null, null);
+            if (cache.cacheObject() != null && !(cache.cacheObject() instanceof StaticCache)) {
+                // Python 4.39 hands the Cache this forward's per-token tables, (B, T, hd), which a SinkCache then
+                // slices as if they were rows of positions (a known 4.39 bug: its re-rotation of kept keys goes
+                // wrong). As Mistral does, the cache gets the tables of positions [0, kv_seq_len) here.
+                long kvSeqLen = qLen + cache.getUsableLength(Math.toIntExact(qLen), layerIdx);
+                NDArray positions = valueStates.getManager().arange(0, kvSeqLen, 1, DataType.INT64).reshape(1, -1);
+                NDArray[] tables = rotaryEmb.forward(valueStates, positions); // (1, kv_seq_len, hd)
+                cacheKwargs = cache.rotaryKwargs(tables[0].squeeze(0), tables[1].squeeze(0), null);
+            }
+            NDArray[] kv = cache.update(keyStates, valueStates, layerIdx, cacheKwargs);
             keyStates = kv[0];   // (B, kvh, P + T, hd)
             valueStates = kv[1];
         }

@@ -136,7 +136,9 @@ public class LlamaModel extends PreTrainedModel {
         if (staticCache && cachePosition == null) {
             throw new IllegalArgumentException("cache_position is a required argument when using StaticCache.");
         }
-        long pastSeenTokens = cache == null || staticCache ? 0 : cache.getSeqLength(0);
+        // Python 4.39 takes get_seq_length(); for a bounded cache (SinkCache) the keys this step attends are its
+        // usable length plus the new tokens, as Mistral counts them, so mask and keys agree once the window is full.
+        long pastSeenTokens = cache == null || staticCache ? 0 : cache.getUsableLength(Math.toIntExact(seqLength), 0);
         long keyLength = staticCache ? cache.cacheObject().getMaxLength() : pastSeenTokens + seqLength;
         checkLength(keyLength);
 

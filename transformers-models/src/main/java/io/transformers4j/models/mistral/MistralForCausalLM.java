@@ -8,6 +8,7 @@ import io.transformers4j.generation.GenerationConfig;
 import io.transformers4j.generation.GenerationModel;
 import io.transformers4j.generation.GenerationStepOutput;
 import io.transformers4j.generation.ModelKwargs;
+import io.transformers4j.generation.StaticCache;
 import io.transformers4j.hub.ModelFiles;
 import io.transformers4j.models.CausalLMGeneration;
 import io.transformers4j.modeling.LoadOptions;
@@ -147,7 +148,10 @@ public class MistralForCausalLM extends PreTrainedModel implements GenerationMod
         return INPUTS;
     }
 
-    /** Python's {@code _supports_cache_class = True}: past_key_values may be a Cache (DynamicCache, SinkCache). */
+    /**
+     * Python's {@code _supports_cache_class = True}: past_key_values may be a Cache (DynamicCache, SinkCache; and
+     * StaticCache, which 4.39 gives Llama only).
+     */
     @Override
     public boolean supportsCacheClass() {
         return true;
@@ -173,6 +177,19 @@ public class MistralForCausalLM extends PreTrainedModel implements GenerationMod
         Object next = past instanceof Cache && inputs.flag("use_cache", config.useCache()) ? past
                 : out.pastKeyValues();
         return new GenerationStepOutput(out.logits(), next, out.hiddenStates(), out.attentions(), null);
+    }
+
+    /**
+     * {@code cache_implementation="static"} (Llama's {@code _setup_cache} in 4.39, extended to Mistral here): a
+     * (batch, kv_heads, max_cache_len, head_dim) buffer per layer in the model's dtype, written at
+     * {@code cache_position}.
+     */
+    @Override
+    public Object newCache(String cacheImplementation, int maxBatchSize, int maxCacheLen) {
+        if (!"static".equals(cacheImplementation)) {
+            return GenerationModel.super.newCache(cacheImplementation, maxBatchSize, maxCacheLen);
+        }
+        return StaticCache.fromConfig(config, maxBatchSize, maxCacheLen, dtype(), null);
     }
 
     static Set<String> with(Set<String> base, String... more) {

@@ -9,6 +9,7 @@ import io.transformers4j.modeling.ModelClass;
 import io.transformers4j.modeling.ModelInputs;
 import io.transformers4j.modeling.ModelOutput;
 import io.transformers4j.modeling.PreTrainedModel;
+import io.transformers4j.generation.StaticCache;
 import io.transformers4j.modeling.outputs.BaseModelOutputWithPast;
 import io.transformers4j.models.LayerScope;
 import io.transformers4j.models.LegacyCache;
@@ -19,6 +20,7 @@ import io.transformers4j.torch.TorchOps;
 import io.transformers4j.weights.Weights;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
@@ -41,7 +43,7 @@ public class MistralModel extends PreTrainedModel {
 
     /** The arguments of Python's MistralModel.forward (return_dict aside: outputs are always records). */
     static final Set<String> INPUTS = Set.of("input_ids", "attention_mask", "position_ids", "past_key_values",
-            "inputs_embeds", "use_cache", "output_attentions", "output_hidden_states");
+            "inputs_embeds", "use_cache", "output_attentions", "output_hidden_states", "cache_position");
 
     private final MistralConfig config;
     private final Embedding embedTokens; // (vocab, hidden)
@@ -123,15 +125,23 @@ public class MistralModel extends PreTrainedModel {
         long seqLength = inputsEmbeds.getShape().get(1);
 
         // Python wraps the legacy tuple in a DynamicCache (a Cache object, e.g. a SinkCache, is used as it is);
-        // past_key_values_length = its usable length.
+        // past_key_values_length = its usable length. A StaticCache (not in 4.39's Mistral; taken here as Llama takes
+        // it) is written in place at cache_position and its keys span max_cache_len.
         Object past = inputs.get("past_key_values");
         LegacyCache cache = useCache || past != null
                 ? LegacyCache.forPast(past, layers.size(), "MistralModel") : null;
-        long pastLength = cache == null ? 0 : cache.getUsableLength(Math.toIntExact(seqLength), 0);
-        checkLength(pastLength + seqLength);
+        boolean staticCache = cache != null && cache.cacheObject() instanceof StaticCache;
+        NDArray cachePositions = inputs.tensor("cache_position");
+        if (staticCache && cachePositions == null) {
+            throw new IllegalArgumentException("cache_position is a required argument when using StaticCache.");
+        }
+        long pastLength = cache == null || staticCache ? 0
+                : cache.getUsableLength(Math.toIntExact(seqLength), 0);
+        long keyLength = staticCache ? cache.cacheObject().getMaxLength() : pastLength + seqLength;
+        checkLength(staticCache ? maxPosition(cachePositions) + 1 : keyLength);
 
         NDArray attentionMask2d = inputs.attentionMask();
-        if (attentionMask2d != null && attentionMask2d.getShape().dimension() == 2
+        if (!staticCache && attentionMask2d != null && attentionMask2d.getShape().dimension() == 2
                 && attentionMask2d.getShape().get(1) != pastLength + seqLength) {
             // Python's check in the attention, made once here.
             throw new IllegalArgumentException("Attention mask should be of size (" + attentionMask2d.getShape().get(0)
@@ -139,12 +149,24 @@ public class MistralModel extends PreTrainedModel {
                     + attentionMask2d.getShape().get(1) + "): the attention_mask needs one column per cached ("
                     + pastLength + ") and new (" + seqLength + ") token");
         }
-        NDArray cachePositions = m.arange(pastLength, pastLength + seqLength, 1, DataType.INT64); // (T)
+        if (cachePositions == null) {
+            cachePositions = m.arange(pastLength, pastLength + seqLength, 1, DataType.INT64); // (T)
+        }
+        if (cache != null) {
+            cache.cachePosition(cachePositions);
+        }
         NDArray positionIds = inputs.positionIds();
         positionIds = positionIds == null ? cachePositions.expandDims(0) : positionIds.reshape(-1, seqLength);
 
-        // _prepare_4d_causal_attention_mask with the sliding window (0 <= i - j <= sliding_window).
-        NDArray attentionMask = EagerAttention.causalMask(m, cachePositions, pastLength + seqLength,
+        long maskLength = keyLength;
+        if (staticCache && !outputAttentions) {
+            // As Llama: the slots after the last position written are masked for every query; the fused attention
+            // reads only the written prefix, which this narrower mask tells it (SdpaAttention).
+            maskLength = maxPosition(cachePositions) + 1;
+        }
+        // _prepare_4d_causal_attention_mask with the sliding window (0 <= i - j <= sliding_window); with a static
+        // cache a key's index is its position, so the window applies there unchanged.
+        NDArray attentionMask = EagerAttention.causalMask(m, cachePositions, maskLength,
                 config.slidingWindow(), attentionMask2d, TorchOps.dtypeOf(inputsEmbeds));
 
         // The rotary tables of these positions, each (B or 1, 1, T, head_dim), once for all layers.
@@ -190,6 +212,10 @@ public class MistralModel extends PreTrainedModel {
                     + "has no sliding_window. Truncate the input, or, to extrapolate as Python does, load with "
                     + "LoadOptions.withConfig(\"max_position_embeddings\", " + length + ").");
         }
+    }
+
+    private static long maxPosition(NDArray cachePosition) {
+        return Arrays.stream(cachePosition.toType(DataType.INT64, false).toLongArray()).max().orElse(-1);
     }
 
     /** Takes every tensor of {@code out} out of the current NDScope, so it outlives the forward that made it. */

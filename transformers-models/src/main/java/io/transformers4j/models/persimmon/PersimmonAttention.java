@@ -4,6 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import io.transformers4j.generation.Cache;
+import io.transformers4j.generation.StaticCache;
 import io.transformers4j.models.LegacyCache;
 import io.transformers4j.nn.EagerAttention;
 import io.transformers4j.nn.LayerNorm;
@@ -54,9 +57,11 @@ final class PersimmonAttention {
      * @param hiddenStates (B, T, hidden)
      * @param attentionMask additive (B or 1, 1, T, P + T), or null
      * @param positionIds (B or 1, T) int64
+     * @param kvSeqLen Python's kv_seq_len: the usable cached length + T (for a StaticCache, the last position
+     *     written + 1); it sizes the dynamic-NTK rotary tables and a SinkCache's re-rotation tables
      * @param cache the layer caches of this forward (keys/values appended here), or null
      */
-    Result forward(NDArray hiddenStates, NDArray attentionMask, NDArray positionIds, LegacyCache cache,
+    Result forward(NDArray hiddenStates, NDArray attentionMask, NDArray positionIds, long kvSeqLen, LegacyCache cache,
             boolean outputAttentions) {
         long bsz = hiddenStates.getShape().get(0);
         long qLen = hiddenStates.getShape().get(1);
@@ -75,7 +80,6 @@ final class PersimmonAttention {
         valueStates = valueStates.transpose(0, 2, 1, 3);
         keyStates = keyStates.transpose(0, 2, 1, 3);
 
-        long kvSeqLen = qLen + (cache == null ? 0 : cache.getUsableLength(Math.toIntExact(qLen), layerIdx));
         NDArray[] cosSin = rotaryEmb.forward(valueStates, positionIds, kvSeqLen);
 
         // Partial rotary embedding: rotate the first rotary_dim dimensions, pass the rest through.
@@ -88,7 +92,16 @@ final class PersimmonAttention {
         keyStates = NDArrays.concat(new NDList(keyRot, keyStates.get(new NDIndex("..., {}:", rot))), 3);
 
         if (cache != null) {
-            NDArray[] kv = cache.update(keyStates, valueStates, layerIdx);
+            Cache.CacheKwargs cacheKwargs = cache.rotaryKwargs(null, null, null); // a StaticCache's cache_position
+            if (cache.cacheObject() != null && !(cache.cacheObject() instanceof StaticCache)) {
+                // Python: cache_kwargs = {"sin", "cos", "partial_rotation_size": rotary_emb.dim}, the rotary tables of
+                // positions [0, kv_seq_len): a SinkCache re-rotates the first rotary_dim dimensions of the keys it
+                // keeps with them and passes the rest through
+                NDArray positions = valueStates.getManager().arange(0, kvSeqLen, 1, DataType.INT64).reshape(1, -1);
+                NDArray[] tables = rotaryEmb.forward(valueStates, positions, kvSeqLen); // (1, kv_seq_len, rot)
+                cacheKwargs = cache.rotaryKwargs(tables[0].squeeze(0), tables[1].squeeze(0), rot);
+            }
+            NDArray[] kv = cache.update(keyStates, valueStates, layerIdx, cacheKwargs);
             keyStates = kv[0];   // (B, nh, P + T, hd)
             valueStates = kv[1];
         }

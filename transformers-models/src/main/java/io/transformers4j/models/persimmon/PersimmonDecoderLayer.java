@@ -20,12 +20,16 @@ final class PersimmonDecoderLayer {
                 config.layerNormEps());
     }
 
-    /** Returns the layer's output (B, T, hidden) and, when asked for, its attention weights. */
+    /**
+     * Returns the layer's output (B, T, hidden) and, when asked for, its attention weights.
+     *
+     * @param kvSeqLen cached (usable) + new length: Python's kv_seq_len, the same for every layer
+     */
     PersimmonAttention.Result forward(NDArray hiddenStates, NDArray attentionMask, NDArray positionIds,
-            LegacyCache cache, boolean outputAttentions) {
+            long kvSeqLen, LegacyCache cache, boolean outputAttentions) {
         NDArray residual = hiddenStates;
         hiddenStates = inputLayernorm.forward(hiddenStates);
-        PersimmonAttention.Result attn = selfAttn.forward(hiddenStates, attentionMask, positionIds, cache,
+        PersimmonAttention.Result attn = selfAttn.forward(hiddenStates, attentionMask, positionIds, kvSeqLen, cache,
                 outputAttentions);
         hiddenStates = residual.add(attn.output());
 

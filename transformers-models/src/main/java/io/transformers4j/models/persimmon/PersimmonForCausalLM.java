@@ -3,10 +3,12 @@ package io.transformers4j.models.persimmon;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import io.transformers4j.generation.Cache;
 import io.transformers4j.generation.GenerationConfig;
 import io.transformers4j.generation.GenerationModel;
 import io.transformers4j.generation.GenerationStepOutput;
 import io.transformers4j.generation.ModelKwargs;
+import io.transformers4j.generation.StaticCache;
 import io.transformers4j.hub.ModelFiles;
 import io.transformers4j.models.CausalLMGeneration;
 import io.transformers4j.modeling.LoadOptions;
@@ -141,9 +143,15 @@ public class PersimmonForCausalLM extends PreTrainedModel implements GenerationM
         return INPUTS;
     }
 
+    /** Python's {@code _supports_cache_class = True}: past_key_values may be a Cache (DynamicCache, SinkCache). */
+    @Override
+    public boolean supportsCacheClass() {
+        return true;
+    }
+
     /**
      * Python's {@code PersimmonForCausalLM.prepare_inputs_for_generation} (the Llama family's, see
-     * {@link CausalLMGeneration}); this port takes the legacy cache only.
+     * {@link CausalLMGeneration}).
      */
     @Override
     public ModelInputs prepareInputsForGeneration(NDArray inputIds, ModelKwargs kwargs) {
@@ -156,10 +164,27 @@ public class PersimmonForCausalLM extends PreTrainedModel implements GenerationM
         return true;
     }
 
+    /** A Cache object passed in is the next step's cache (the output record holds only the legacy form). */
     @Override
     public GenerationStepOutput forwardForGeneration(ModelInputs inputs) {
+        Object past = inputs.get("past_key_values");
         CausalLMOutputWithPast out = forward(inputs);
-        return new GenerationStepOutput(out.logits(), out.pastKeyValues(), out.hiddenStates(), out.attentions(), null);
+        Object next = past instanceof Cache && inputs.flag("use_cache", config.useCache()) ? past
+                : out.pastKeyValues();
+        return new GenerationStepOutput(out.logits(), next, out.hiddenStates(), out.attentions(), null);
+    }
+
+    /**
+     * {@code cache_implementation="static"} (Llama's {@code _setup_cache} in 4.39, extended to Persimmon here): a
+     * (batch, heads, max_cache_len, head_dim) buffer per layer in the model's dtype, written at
+     * {@code cache_position}.
+     */
+    @Override
+    public Object newCache(String cacheImplementation, int maxBatchSize, int maxCacheLen) {
+        if (!"static".equals(cacheImplementation)) {
+            return GenerationModel.super.newCache(cacheImplementation, maxBatchSize, maxCacheLen);
+        }
+        return StaticCache.fromConfig(config, maxBatchSize, maxCacheLen, dtype(), null);
     }
 
     static Set<String> with(Set<String> base, String... more) {

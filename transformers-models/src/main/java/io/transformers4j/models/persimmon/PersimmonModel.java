@@ -9,6 +9,7 @@ import io.transformers4j.modeling.ModelClass;
 import io.transformers4j.modeling.ModelInputs;
 import io.transformers4j.modeling.ModelOutput;
 import io.transformers4j.modeling.PreTrainedModel;
+import io.transformers4j.generation.StaticCache;
 import io.transformers4j.modeling.outputs.BaseModelOutputWithPast;
 import io.transformers4j.models.LegacyCache;
 import io.transformers4j.nn.EagerAttention;
@@ -19,6 +20,7 @@ import io.transformers4j.torch.TorchOps;
 import io.transformers4j.weights.Weights;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
@@ -27,7 +29,7 @@ import java.util.Set;
  * LayerNorm. Port of {@code PersimmonModel} (models/persimmon/modeling_persimmon.py, transformers 4.39).
  *
  * <p>{@code past_key_values} is the legacy format: per layer {key, value}, each (batch, heads, seq, head_dim), keys
- * already rotated. Feed a forward's {@link BaseModelOutputWithPast#pastKeyValues()} back with only the new tokens, an
+ * already rotated, or a Cache object (DynamicCache, SinkCache, StaticCache) updated in place. Feed a forward's {@link BaseModelOutputWithPast#pastKeyValues()} back with only the new tokens, an
  * attention_mask covering past + new tokens and, for left-padded rows, position_ids continuing
  * {@code cumsum(attention_mask) - 1}.
  */
@@ -38,7 +40,7 @@ public class PersimmonModel extends PreTrainedModel {
 
     /** The arguments of Python's PersimmonModel.forward (return_dict aside: outputs are always records). */
     static final Set<String> INPUTS = Set.of("input_ids", "attention_mask", "position_ids", "past_key_values",
-            "inputs_embeds", "use_cache", "output_attentions", "output_hidden_states");
+            "inputs_embeds", "use_cache", "output_attentions", "output_hidden_states", "cache_position");
 
     private final PersimmonConfig config;
     private final Embedding embedTokens; // (vocab, hidden)
@@ -111,15 +113,26 @@ public class PersimmonModel extends PreTrainedModel {
         NDManager m = inputsEmbeds.getManager();
         long seqLength = inputsEmbeds.getShape().get(1);
 
-        // Python wraps the legacy tuple in a DynamicCache; past_key_values_length = its usable length (all of it).
+        // Python wraps the legacy tuple in a DynamicCache (a Cache object, e.g. a SinkCache, is used as it is);
+        // past_key_values_length = its usable length. A StaticCache (not in 4.39's Persimmon; taken here as Llama
+        // takes it) is written in place at cache_position and its keys span max_cache_len.
         Object past = inputs.get("past_key_values");
         LegacyCache cache = useCache || past != null
-                ? LegacyCache.fromLegacyCache(past, layers.size(), "PersimmonModel") : null;
-        long pastLength = cache == null ? 0 : cache.getUsableLength(Math.toIntExact(seqLength), 0);
-        checkLength(pastLength + seqLength);
+                ? LegacyCache.forPast(past, layers.size(), "PersimmonModel") : null;
+        boolean staticCache = cache != null && cache.cacheObject() instanceof StaticCache;
+        NDArray cachePositions = inputs.tensor("cache_position");
+        if (staticCache && cachePositions == null) {
+            throw new IllegalArgumentException("cache_position is a required argument when using StaticCache.");
+        }
+        long pastLength = cache == null || staticCache ? 0
+                : cache.getUsableLength(Math.toIntExact(seqLength), 0);
+        long keyLength = staticCache ? cache.cacheObject().getMaxLength() : pastLength + seqLength;
+        // Python's kv_seq_len; with a static cache, the positions written so far
+        long kvSeqLen = staticCache ? maxPosition(cachePositions) + 1 : pastLength + seqLength;
+        checkLength(kvSeqLen);
 
         NDArray attentionMask2d = inputs.attentionMask();
-        if (attentionMask2d != null && attentionMask2d.getShape().dimension() == 2
+        if (!staticCache && attentionMask2d != null && attentionMask2d.getShape().dimension() == 2
                 && attentionMask2d.getShape().get(1) != pastLength + seqLength) {
             // Python's check in the attention, made once here.
             throw new IllegalArgumentException("Attention mask should be of size (" + attentionMask2d.getShape().get(0)
@@ -127,12 +140,18 @@ public class PersimmonModel extends PreTrainedModel {
                     + attentionMask2d.getShape().get(1) + "): the attention_mask needs one column per cached ("
                     + pastLength + ") and new (" + seqLength + ") token");
         }
-        NDArray cachePositions = m.arange(pastLength, pastLength + seqLength, 1, DataType.INT64); // (T)
+        if (cachePositions == null) {
+            cachePositions = m.arange(pastLength, pastLength + seqLength, 1, DataType.INT64); // (T)
+        }
+        if (cache != null) {
+            cache.cachePosition(cachePositions);
+        }
         NDArray positionIds = inputs.positionIds();
         positionIds = positionIds == null ? cachePositions.expandDims(0) : positionIds.reshape(-1, seqLength);
 
-        // _prepare_4d_causal_attention_mask (a missing attention_mask is all ones).
-        NDArray attentionMask = EagerAttention.causalMask(m, cachePositions, pastLength + seqLength, null,
+        // _prepare_4d_causal_attention_mask (a missing attention_mask is all ones); a static cache's unwritten
+        // slots (after cache_position) are masked by the causal rule.
+        NDArray attentionMask = EagerAttention.causalMask(m, cachePositions, keyLength, null,
                 attentionMask2d, TorchOps.dtypeOf(inputsEmbeds));
 
         NDArray hiddenStates = inputsEmbeds;
@@ -142,7 +161,7 @@ public class PersimmonModel extends PreTrainedModel {
             if (outputHiddenStates) {
                 allHiddenStates.add(hiddenStates);
             }
-            PersimmonAttention.Result r = layer.forward(hiddenStates, attentionMask, positionIds, cache,
+            PersimmonAttention.Result r = layer.forward(hiddenStates, attentionMask, positionIds, kvSeqLen, cache,
                     outputAttentions);
             hiddenStates = r.output();
             if (outputAttentions) {
@@ -153,7 +172,8 @@ public class PersimmonModel extends PreTrainedModel {
         if (outputHiddenStates) {
             allHiddenStates.add(hiddenStates);
         }
-        List<NDArray[]> nextCache = useCache ? cache.toLegacyCache() : null;
+        // a Cache object passed in holds the state itself; the record holds only the legacy form
+        List<NDArray[]> nextCache = useCache && cache.cacheObject() == null ? cache.toLegacyCache() : null;
         return new BaseModelOutputWithPast(hiddenStates, nextCache, allHiddenStates, allSelfAttns);
     }
 
@@ -174,6 +194,10 @@ public class PersimmonModel extends PreTrainedModel {
                     + "). Truncate the input, use rope_scaling {\"type\": \"dynamic\", ...}, or, to extrapolate as "
                     + "Python does, load with LoadOptions.withConfig(\"max_position_embeddings\", " + length + ").");
         }
+    }
+
+    private static long maxPosition(NDArray cachePosition) {
+        return Arrays.stream(cachePosition.toType(DataType.INT64, false).toLongArray()).max().orElse(-1);
     }
 
     /** Takes every tensor of {@code out} out of the current NDScope, so it outlives the forward that made it. */
