@@ -38,13 +38,29 @@ public final class RMSNorm {
      * sum is the same float32 addition either way.
      */
     public static NDArray rmsNorm(NDArray x, NDArray weight, NDArray eps) {
+        // Each temporary is closed as soon as it is used, as Python's reference counting frees it: over a long prompt
+        // the float32 copies are several MB each, and the enclosing scope would otherwise hold them all until the
+        // layer returns. Closing early changes no number and adds no native call (a closed array is not freed again).
         DType inputType = TorchOps.dtypeOf(x); // DJL's getDataType() cannot name bfloat16
-        NDArray h = inputType == DType.F32 ? x : TorchOps.toDType(x, DType.F32);
-        NDArray variance = h.square().mean(new int[] {-1}, true);     // (..., 1)
-        h = h.mul(TorchOps.rsqrt(variance.add(eps)));
-        if (inputType != DType.F32) {
-            h = TorchOps.toDType(h, inputType);
+        boolean upcast = inputType != DType.F32;
+        NDArray h = upcast ? TorchOps.toDType(x, DType.F32) : x;
+        NDArray squared = h.square();
+        NDArray variance = squared.mean(new int[] {-1}, true);         // (..., 1)
+        squared.close();
+        NDArray shifted = variance.add(eps);
+        variance.close();
+        NDArray scale = TorchOps.rsqrt(shifted);
+        shifted.close();
+        NDArray normed = h.mul(scale);
+        scale.close();
+        if (upcast) {
+            h.close();
+            NDArray back = TorchOps.toDType(normed, inputType);
+            normed.close();
+            normed = back;
         }
-        return h.mul(weight);
+        NDArray out = normed.mul(weight);
+        normed.close();
+        return out;
     }
 }

@@ -66,7 +66,10 @@ public final class RotaryEmbedding {
         int last = x.getShape().dimension() - 1;
         long half = x.getShape().get(last) / 2;
         NDList halves = x.split(new long[] {half}, last); // two views, one call
-        return NDArrays.concat(new NDList(halves.get(1).neg(), halves.get(0)), last);
+        NDArray negated = halves.get(1).neg();
+        NDArray rotated = NDArrays.concat(new NDList(negated, halves.get(0)), last);
+        negated.close(); // freed as soon as used, as Python frees it (the views hold no memory of their own)
+        return rotated;
     }
 
     /**
@@ -80,6 +83,11 @@ public final class RotaryEmbedding {
     public static NDArray applyRotaryPosEmb(NDArray x, NDArray cos, NDArray sin) {
         NDArray c = cos.getShape().dimension() == 3 ? cos.expandDims(1) : cos; // (B, 1, T, dim)
         NDArray s = sin.getShape().dimension() == 3 ? sin.expandDims(1) : sin;
-        return x.mul(c).add(rotateHalf(x).mul(s));
+        // (x * cos) + (rotate_half(x) * sin) with the second product and the sum made in place in fresh temporaries:
+        // the same roundings, two fewer (batch, heads, seq, dim) buffers alive at once.
+        NDArray rotated = rotateHalf(x).muli(s);
+        NDArray out = x.mul(c).addi(rotated);
+        rotated.close();
+        return out;
     }
 }

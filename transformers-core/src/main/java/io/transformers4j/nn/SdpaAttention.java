@@ -53,6 +53,13 @@ public final class SdpaAttention {
         }
         NDArray k = EagerAttention.repeatKv(key, nRep);   // (B, nh, S, hd)
         NDArray v = EagerAttention.repeatKv(value, nRep); // (B, nh, S, hd)
-        return TorchOps.scaledDotProductAttention(query, k, v, mask, false, null);
+        NDArray out = TorchOps.scaledDotProductAttention(query, k, v, mask, false, null);
+        if (nRep > 1) {
+            // repeat_kv's copies (nRep times the cache) are dead once the kernel returns: free them now, not when the
+            // layer's scope closes
+            k.close();
+            v.close();
+        }
+        return out;
     }
 }

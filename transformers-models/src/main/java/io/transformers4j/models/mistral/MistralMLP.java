@@ -21,6 +21,18 @@ final class MistralMLP {
     }
 
     NDArray forward(NDArray x) {
-        return downProj.forward(actFn.apply(gateProj.forward(x)).mul(upProj.forward(x)));
+        // The (tokens, intermediate) temporaries are freed as soon as they are used, as Python frees them: over a
+        // long prompt each is several MB. act(gate) is a fresh array, so the product is made in it (same rounding).
+        NDArray gate = gateProj.forward(x);
+        NDArray hidden = actFn.apply(gate);
+        if (hidden != gate) {
+            gate.close();
+        }
+        NDArray up = upProj.forward(x);
+        hidden.muli(up);
+        up.close();
+        NDArray out = downProj.forward(hidden);
+        hidden.close();
+        return out;
     }
 }
