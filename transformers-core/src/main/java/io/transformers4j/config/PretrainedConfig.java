@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.transformers4j.weights.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -210,15 +211,8 @@ public class PretrainedConfig {
         Files.createDirectories(dir);
         ObjectNode json = toJson();
         json.put("transformers_version", TRANSFORMERS_VERSION);
-        Path target = dir.resolve("config.json");
-        Path tmp = Files.createTempFile(dir, ".config", ".json.tmp");
-        try {
-            Files.writeString(tmp, MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(json) + "\n");
-            Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.writeString(dir.resolve("config.json"),
+                MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(json) + "\n");
     }
 
     /** Returns the config.json text. */

@@ -1,5 +1,6 @@
 package io.transformers4j.hub;
 
+import io.transformers4j.weights.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -94,7 +95,7 @@ final class RepoCache {
             return;
         }
         Files.createDirectories(ref.getParent());
-        Path tmp = Files.createTempFile(ref.getParent(), ".ref", ".tmp");
+        Path tmp = AtomicFiles.createTempFile(ref.getParent(), ".ref", ".tmp");
         try {
             Files.writeString(tmp, commit, StandardCharsets.UTF_8);
             moveReplacing(tmp, ref);

@@ -9,7 +9,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,17 +86,17 @@ public final class Checkpoints {
         Map<Path, Path> staged = new LinkedHashMap<>(); // temporary file -> final name
         try {
             for (Map.Entry<String, Map<String, NDArray>> f : files.entrySet()) {
-                Path tmp = Files.createTempFile(dir, "." + f.getKey(), ".tmp");
+                Path tmp = AtomicFiles.createTempFile(dir, "." + f.getKey(), ".tmp");
                 staged.put(tmp, dir.resolve(f.getKey()));
                 SafetensorsWriter.writeTemp(tmp, f.getValue(), Map.of("format", "pt"));
             }
             if (shards.size() > 1) {
-                Path tmp = Files.createTempFile(dir, "." + SAFE_WEIGHTS_INDEX_NAME, ".tmp");
+                Path tmp = AtomicFiles.createTempFile(dir, "." + SAFE_WEIGHTS_INDEX_NAME, ".tmp");
                 staged.put(tmp, dir.resolve(SAFE_WEIGHTS_INDEX_NAME));
                 Files.write(tmp, indexJson(files).getBytes(StandardCharsets.UTF_8));
             }
             for (Map.Entry<Path, Path> s : staged.entrySet()) {
-                Files.move(s.getKey(), s.getValue(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                AtomicFiles.moveIntoPlace(s.getKey(), s.getValue());
             }
         } finally {
             for (Path tmp : staged.keySet()) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.transformers4j.config.PretrainedConfig;
+import io.transformers4j.weights.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -594,15 +595,7 @@ public final class GenerationConfig {
             throw new IOException("Provided path (" + dir + ") should be a directory, not a file");
         }
         Files.createDirectories(dir);
-        Path target = dir.resolve(GENERATION_CONFIG_NAME);
-        Path tmp = Files.createTempFile(dir, ".generation_config", ".json.tmp");
-        try {
-            Files.writeString(tmp, toJsonString(true));
-            Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.writeString(dir.resolve(GENERATION_CONFIG_NAME), toJsonString(true));
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.transformers4j.convert.OnnxModel.Node;
 import io.transformers4j.convert.OnnxModel.Tensor;
 import io.transformers4j.modeling.PreTrainedModel;
 import io.transformers4j.torch.Torch;
+import io.transformers4j.weights.AtomicFiles;
 import io.transformers4j.weights.Checkpoints;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -97,24 +98,7 @@ public final class OnnxBertImporter {
         Map<String, Object> config = imp.inferConfig();
         Files.createDirectories(outputDir);
         imp.writeSafetensors(outputDir);
-        Path cfg = outputDir.resolve("config.json");
-        Path tmp = Files.createTempFile(outputDir, ".config.json", ".tmp");
-        try {
-            PretrainedConfig.MAPPER.writeValue(tmp.toFile(), config);
-            Files.move(tmp, cfg, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-        for (Path written : List.of(cfg, outputDir.resolve(Checkpoints.SAFE_WEIGHTS_NAME))) {
-            // Written through owner-only temporary files; a checkpoint folder is meant to be shared.
-            try {
-                Files.setPosixFilePermissions(written,
-                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-            } catch (UnsupportedOperationException | IOException notPosix) {
-                // Not a POSIX file system (or not ours to change): leave the defaults.
-            }
-        }
+        AtomicFiles.writeString(outputDir.resolve("config.json"), PretrainedConfig.MAPPER.writeValueAsString(config));
         Map<String, long[]> shapes = new LinkedHashMap<>();
         imp.tensors.forEach((k, v) -> shapes.put(k, v.dims().clone()));
         return new Result(outputDir, config, shapes);

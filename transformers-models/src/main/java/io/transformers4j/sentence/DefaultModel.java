@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.transformers4j.convert.OnnxBertImporter;
 import io.transformers4j.hub.HubOptions;
 import io.transformers4j.modeling.LoadOptions;
+import io.transformers4j.weights.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -14,7 +15,6 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -96,7 +96,7 @@ public final class DefaultModel {
             Path target = repo.resolve("snapshots").resolve(PSEUDO_COMMIT);
             if (!isComplete(target)) {
                 Files.createDirectories(target.getParent());
-                Path tmp = Files.createTempDirectory(repo, ".import-");
+                Path tmp = AtomicFiles.createTempDirectory(repo, ".import-");
                 try {
                     build(tmp);
                     moveIntoPlace(tmp, target, repo);
@@ -171,15 +171,8 @@ public final class DefaultModel {
             return;
         }
         Files.createDirectories(refs);
-        Path tmp = Files.createTempFile(refs, ".main", ".tmp");
-        try {
-            // huggingface_hub writes the bare commit hash, no newline.
-            Files.writeString(tmp, commit, StandardCharsets.UTF_8);
-            makeReadable(tmp, false);
-            Files.move(tmp, ref, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        // huggingface_hub writes the bare commit hash, no newline.
+        AtomicFiles.writeString(ref, commit);
     }
 
     // ---------------------------------------------------------------- building the snapshot
@@ -241,12 +234,6 @@ public final class DefaultModel {
                 + "sentence-transformers/all-MiniLM-L6-v2, converted by transformers4j from the ONNX export shipped in "
                 + ARTIFACT + " (https://huggingface.co/Xenova/all-MiniLM-L6-v2). No pooler weights: the export has "
                 + "none. License: Apache-2.0.\n", StandardCharsets.UTF_8);
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Iterator<Path> it = all.iterator(); it.hasNext();) {
-                Path p = it.next();
-                makeReadable(p, Files.isDirectory(p));
-            }
-        }
     }
 
     private static Map<String, Object> module(int idx, String path, String type) {
@@ -284,15 +271,6 @@ public final class DefaultModel {
                     + name + " not found): add that dependency, or load another model with fromPretrained");
         }
         return in;
-    }
-
-    /** rw-r--r-- / rwxr-xr-x: temporary files are created owner-only, a shared cache needs them readable. */
-    private static void makeReadable(Path p, boolean dir) throws IOException {
-        try {
-            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(dir ? "rwxr-xr-x" : "rw-r--r--"));
-        } catch (UnsupportedOperationException notPosix) {
-            // Windows: the default ACLs already allow reading.
-        }
     }
 
     private static void deleteRecursively(Path p) throws IOException {

@@ -3,6 +3,7 @@ package io.transformers4j.tokenizers;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -405,7 +406,11 @@ public class PreTrainedTokenizerFast extends PreTrainedTokenizer {
             root.set("post_processor", postProcessor);
             write(out, root);
         } else if (!out.toAbsolutePath().normalize().equals(tokenizerFile.toAbsolutePath().normalize())) {
-            Files.copy(tokenizerFile, out, StandardCopyOption.REPLACE_EXISTING);
+            // Through a stream, as Python's shutil.copyfile: a new file gets the umask's permissions, where
+            // Files.copy(Path, Path) would copy the source's mode (owner-only for a file a writer left 0600).
+            try (InputStream in = Files.newInputStream(tokenizerFile)) {
+                Files.copy(in, out, StandardCopyOption.REPLACE_EXISTING);
+            }
         }
         return List.of(out);
     }

@@ -4,6 +4,7 @@ import ai.djl.sentencepiece.SpProcessor;
 import ai.djl.sentencepiece.SpTokenizer;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -231,7 +232,10 @@ abstract class SentencePieceTokenizer extends PreTrainedTokenizer {
     protected List<Path> saveVocabulary(Path dir) throws IOException {
         Path out = dir.resolve(model.file.getFileName().toString());
         if (!out.toAbsolutePath().normalize().equals(model.file.toAbsolutePath().normalize())) {
-            Files.copy(model.file, out, StandardCopyOption.REPLACE_EXISTING);
+            // Python's shutil.copyfile: a new file with the umask's permissions, not the source's mode.
+            try (InputStream in = Files.newInputStream(model.file)) {
+                Files.copy(in, out, StandardCopyOption.REPLACE_EXISTING);
+            }
         }
         return List.of(out);
     }

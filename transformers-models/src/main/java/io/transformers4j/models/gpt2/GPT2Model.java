@@ -11,9 +11,11 @@ import io.transformers4j.modeling.ModelInputs;
 import io.transformers4j.modeling.ModelOutput;
 import io.transformers4j.modeling.PreTrainedModel;
 import io.transformers4j.modeling.outputs.BaseModelOutputWithPastAndCrossAttentions;
+import io.transformers4j.nn.EagerAttention;
 import io.transformers4j.nn.Embedding;
 import io.transformers4j.nn.LayerNorm;
 import io.transformers4j.torch.Torch;
+import io.transformers4j.weights.DType;
 import io.transformers4j.weights.Weights;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -245,18 +247,18 @@ public class GPT2Model extends PreTrainedModel {
         return layer.reshape(1, -1, 1, 1).toType(dtype, false);
     }
 
-    /** {@code torch.finfo(dtype).min} as a scalar of {@code dtype}: the value Python's masks use instead of -inf. */
+    /**
+     * {@link EagerAttention#finfoMin} as a scalar of {@code dtype} (the causal fill goes through {@code where}, which
+     * takes a tensor): the value Python's masks use instead of -inf.
+     */
     static NDArray finfoMin(NDManager m, DataType dtype) {
-        switch (dtype) {
-            case FLOAT64:
-                return m.create(-Double.MAX_VALUE);
-            case FLOAT32:
-                return m.create(-Float.MAX_VALUE);
-            case FLOAT16:
-                return m.create(-65504f).toType(DataType.FLOAT16, false);
-            default:
-                throw new IllegalArgumentException("GPT-2 runs in float16, float32 or float64, not " + dtype);
+        if (dtype != DataType.FLOAT64 && dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16) {
+            // Checked here, not left to the shared helper: a bfloat16 scalar made through DJL's API kills the JVM.
+            throw new IllegalArgumentException("GPT-2 runs in float16, float32 or float64, not " + dtype);
         }
+        Number min = EagerAttention.finfoMin(DType.fromDjl(dtype));
+        NDArray scalar = dtype == DataType.FLOAT64 ? m.create(min.doubleValue()) : m.create(min.floatValue());
+        return scalar.toType(dtype, false); // -65504 is exact in float16
     }
 
     /** Takes every tensor of {@code out} out of the current NDScope, so it outlives the forward that made it. */

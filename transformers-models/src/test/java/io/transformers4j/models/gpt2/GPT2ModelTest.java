@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -31,11 +32,18 @@ import io.transformers4j.weights.SafetensorsFile;
 import io.transformers4j.weights.SafetensorsWriter;
 import io.transformers4j.weights.Weights;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -269,6 +277,45 @@ class GPT2ModelTest {
             // Auto classes pick the family's rows from config.json's model_type.
             assertEquals(GPT2LMHeadModel.CLASS, ModelRegistry.forTask(model.config(), AutoTask.CAUSAL_LM));
             assertEquals(GPT2Model.CLASS, ModelRegistry.forTask(model.config(), AutoTask.MODEL));
+        }
+    }
+
+    @Test
+    void savedFilesAreReadableLikePlainFiles(@TempDir Path dir) throws IOException {
+        assumeTrue(Files.getFileAttributeView(dir, PosixFileAttributeView.class) != null, "not a POSIX file system");
+        Path probe = Files.createFile(dir.resolve("probe"));
+        Set<PosixFilePermission> plain = Files.getPosixFilePermissions(probe); // 0666 & ~umask, as Python's open()
+        Files.delete(probe);
+        Path sharded = dir.resolve("sharded");
+        Path single = dir.resolve("single");
+        try (GPT2LMHeadModel model = tinyLm()) {
+            model.savePretrained(sharded, 64 * 1024); // ~110 kB of float32 weights
+            model.savePretrained(single);
+            model.generationConfig().savePretrained(single);
+        }
+        List<Path> files = new ArrayList<>();
+        for (Path folder : List.of(sharded, single)) {
+            try (Stream<Path> s = Files.list(folder)) {
+                s.forEach(files::add);
+            }
+        }
+        long shards = files.stream()
+                .filter(f -> f.getFileName().toString().matches("model-\\d{5}-of-\\d{5}\\.safetensors")).count();
+        assertTrue(shards >= 2, files.toString());
+        for (Path f : List.of(sharded.resolve("model.safetensors.index.json"), sharded.resolve("config.json"),
+                single.resolve("model.safetensors"), single.resolve("config.json"),
+                single.resolve("generation_config.json"))) {
+            assertTrue(files.contains(f), f + " missing from " + files);
+        }
+        assertEquals(shards + 5, files.size(), "no temporary files left: " + files);
+        for (Path f : files) {
+            assertEquals(PosixFilePermissions.toString(plain),
+                    PosixFilePermissions.toString(Files.getPosixFilePermissions(f)), f.toString());
+        }
+        assumeTrue(plain.contains(PosixFilePermission.OTHERS_READ), "the umask hides new files from others");
+        for (Path f : files) {
+            assertTrue(Files.getPosixFilePermissions(f).containsAll(
+                    Set.of(PosixFilePermission.GROUP_READ, PosixFilePermission.OTHERS_READ)), f.toString());
         }
     }
 
