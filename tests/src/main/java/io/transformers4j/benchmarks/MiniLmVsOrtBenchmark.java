@@ -188,8 +188,15 @@ public class MiniLmVsOrtBenchmark {
         return sum;
     }
 
-    /** Runs the benchmark (JMH options may be given, e.g. {@code -p threads=2}) and prints ours / ORT throughput. */
-    public static void main(String[] args) throws RunnerException, org.openjdk.jmh.runner.options.CommandLineOptionException {
+    /**
+     * Runs the benchmark (JMH options may be given, e.g. {@code -p threads=2}) and prints ours / ORT throughput; with
+     * {@code --interleaved [rounds]} runs {@link #interleaved} instead.
+     */
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("--interleaved")) {
+            interleaved(args.length > 1 ? Integer.parseInt(args[1]) : 15);
+            return;
+        }
         CommandLineOptions cli = new CommandLineOptions(args.length == 0
                 ? new String[] {MiniLmVsOrtBenchmark.class.getSimpleName()} : args);
         Collection<RunResult> results = new Runner(cli).run();
@@ -204,5 +211,76 @@ public class MiniLmVsOrtBenchmark {
         System.out.println("\nMiniLM embeddings, batches/s (higher is better):");
         byParams.forEach((k, v) -> System.out.printf("  %-20s ours %8.1f   ORT %8.1f   ours/ORT = %.2fx%n",
                 k, v[0], v[1], v[0] / v[1]));
+    }
+
+    /**
+     * The same comparison with both engines timed in turn inside one process: per configuration, {@code rounds}
+     * rounds of (one second of ours, one second of ORT), the first engine alternating between rounds, and the
+     * median of the per-round ratios with its quartiles. JMH times each engine in its own fork, minutes apart; on a
+     * shared machine whose load drifts that can move the ratio by more than the difference measured, while
+     * neighbouring seconds see the same load.
+     *
+     * <pre>
+     * tests/run-benchmarks --main MiniLmVsOrtBenchmark --interleaved 15
+     * </pre>
+     */
+    static void interleaved(int rounds) throws Exception {
+        System.out.println("MiniLM embeddings, ours / ORT throughput, interleaved in one process (" + rounds
+                + " rounds of 1 s + 1 s per configuration; median [quartiles] of the per-round ratios)");
+        for (int threads : new int[] {1, 2}) {
+            for (int batch : new int[] {8, 1}) {
+                MiniLmVsOrtBenchmark b = new MiniLmVsOrtBenchmark();
+                b.batch = batch;
+                b.threads = threads;
+                b.load();
+                try {
+                    for (int i = 0; i < 3; i++) { // warm-up: JIT, oneDNN/MLAS first-call set-up
+                        callsIn(b::ours, 1.0);
+                        callsIn(b::ort, 1.0);
+                    }
+                    double[] ratios = new double[rounds];
+                    double oursSum = 0;
+                    double ortSum = 0;
+                    for (int r = 0; r < rounds; r++) {
+                        double ours;
+                        double ort;
+                        if (r % 2 == 0) {
+                            ours = callsIn(b::ours, 1.0);
+                            ort = callsIn(b::ort, 1.0);
+                        } else {
+                            ort = callsIn(b::ort, 1.0);
+                            ours = callsIn(b::ours, 1.0);
+                        }
+                        ratios[r] = ours / ort;
+                        oursSum += ours;
+                        ortSum += ort;
+                    }
+                    java.util.Arrays.sort(ratios);
+                    System.out.printf(java.util.Locale.ROOT, "  batch=%d threads=%d  ours %.1f/s  ORT %.1f/s  ours/ORT = "
+                            + "%.2fx [%.2f-%.2f]%n", batch, threads, oursSum / rounds, ortSum / rounds,
+                            ratios[rounds / 2], ratios[rounds / 4], ratios[(3 * rounds) / 4]);
+                } finally {
+                    b.close();
+                }
+            }
+        }
+    }
+
+    interface Call {
+        Object run() throws Exception;
+    }
+
+    /** Calls per second of {@code call}, repeated for about {@code seconds}. */
+    private static double callsIn(Call call, double seconds) throws Exception {
+        long start = System.nanoTime();
+        long end = start + (long) (seconds * 1e9);
+        int n = 0;
+        long now;
+        do {
+            call.run();
+            n++;
+            now = System.nanoTime();
+        } while (now < end);
+        return n / ((now - start) / 1e9);
     }
 }
