@@ -47,6 +47,15 @@ public abstract class Cache implements AutoCloseable {
         return update(keyStates, valueStates, layerIdx, CacheKwargs.NONE);
     }
 
+    /**
+     * Whether {@link #update} reads the rotary tables ({@link CacheKwargs#cos()}, {@link CacheKwargs#sin()}) of
+     * positions [0, kv_seq_len): a rotary model builds them only for a cache that does (a SinkCache re-rotates the keys
+     * it keeps), not on every layer of every step for the others, whose update ignores them.
+     */
+    public boolean usesRotaryTables() {
+        return false;
+    }
+
     /** Number of cached positions of a layer. */
     public abstract int getSeqLength(int layerIdx);
 

@@ -54,6 +54,12 @@ public final class SinkCache extends Cache {
         return x2.neg().concat(x1, x.getShape().dimension() - 1);
     }
 
+    /** The keys kept past the window are re-rotated with the model's rotary tables. */
+    @Override
+    public boolean usesRotaryTables() {
+        return true;
+    }
+
     static NDArray applyKeyRotaryPosEmb(NDArray keys, NDArray cos, NDArray sin) {
         return keys.mul(cos).add(rotateHalf(keys).mul(sin));
     }

@@ -3,7 +3,6 @@ package io.transformers4j.models.llama;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import io.transformers4j.generation.Cache;
-import io.transformers4j.generation.StaticCache;
 import io.transformers4j.models.LegacyCache;
 import io.transformers4j.nn.EagerAttention;
 import io.transformers4j.nn.Linear;
@@ -76,7 +75,7 @@ final class LlamaAttention {
 
         if (cache != null) {
             Cache.CacheKwargs cacheKwargs = cache.rotaryKwargs(null, null, null);
-            if (cache.cacheObject() != null && !(cache.cacheObject() instanceof StaticCache)) {
+            if (cache.cacheObject() != null && cache.cacheObject().usesRotaryTables()) {
                 // Python 4.39 hands the Cache this forward's per-token tables, (B, T, hd), which a SinkCache then
                 // slices as if they were rows of positions (a known 4.39 bug: its re-rotation of kept keys goes
                 // wrong). As Mistral does, the cache gets the tables of positions [0, kv_seq_len) here.

@@ -3,7 +3,6 @@ package io.transformers4j.models.mistral;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import io.transformers4j.generation.Cache;
-import io.transformers4j.generation.StaticCache;
 import io.transformers4j.models.LegacyCache;
 import io.transformers4j.nn.EagerAttention;
 import io.transformers4j.nn.Linear;
@@ -75,7 +74,7 @@ final class MistralAttention {
 
         if (cache != null) {
             Cache.CacheKwargs cacheKwargs = cache.rotaryKwargs(null, null, null); // a StaticCache's cache_position
-            if (cache.cacheObject() != null && !(cache.cacheObject() instanceof StaticCache)) {
+            if (cache.cacheObject() != null && cache.cacheObject().usesRotaryTables()) {
                 // Python hands a Cache the rotary tables of positions [0, kv_seq_len): a SinkCache re-rotates the
                 // keys it keeps with them
                 long kvSeqLen = qLen + cache.getUsableLength(Math.toIntExact(qLen), layerIdx);

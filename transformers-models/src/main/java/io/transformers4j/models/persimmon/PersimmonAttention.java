@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import io.transformers4j.generation.Cache;
-import io.transformers4j.generation.StaticCache;
 import io.transformers4j.models.LegacyCache;
 import io.transformers4j.nn.EagerAttention;
 import io.transformers4j.nn.LayerNorm;
@@ -93,7 +92,7 @@ final class PersimmonAttention {
 
         if (cache != null) {
             Cache.CacheKwargs cacheKwargs = cache.rotaryKwargs(null, null, null); // a StaticCache's cache_position
-            if (cache.cacheObject() != null && !(cache.cacheObject() instanceof StaticCache)) {
+            if (cache.cacheObject() != null && cache.cacheObject().usesRotaryTables()) {
                 // Python: cache_kwargs = {"sin", "cos", "partial_rotation_size": rotary_emb.dim}, the rotary tables of
                 // positions [0, kv_seq_len): a SinkCache re-rotates the first rotary_dim dimensions of the keys it
                 // keeps with them and passes the rest through
