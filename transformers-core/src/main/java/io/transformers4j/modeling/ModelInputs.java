@@ -2,6 +2,7 @@ package io.transformers4j.modeling;
 
 import ai.djl.ndarray.NDArray;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +50,16 @@ public final class ModelInputs {
     /** Every argument that was given, by Python name. */
     public Map<String, Object> asMap() {
         return values;
+    }
+
+    /**
+     * The argument names of a model that adds {@code more} to {@code base}'s (a head over its base model: e.g. the
+     * base model's names plus "labels"), as an immutable set for {@link #requireOnly}.
+     */
+    public static Set<String> names(Set<String> base, String... more) {
+        Set<String> s = new HashSet<>(base);
+        s.addAll(Set.of(more));
+        return Set.copyOf(s);
     }
 
     /** Throws naming the first argument {@code model} does not accept. */

@@ -23,7 +23,6 @@ import io.transformers4j.torch.Torch;
 import io.transformers4j.weights.Init;
 import io.transformers4j.weights.Weights;
 import java.io.IOException;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -41,7 +40,7 @@ public class BlenderbotSmallForConditionalGeneration extends BlenderbotSmallPreT
             new ModelClass<>("BlenderbotSmallForConditionalGeneration", BlenderbotSmallConfig.class, BASE_MODEL_PREFIX,
                     true, BlenderbotSmallForConditionalGeneration::new);
 
-    static final Set<String> INPUTS = with(BlenderbotSmallModel.INPUTS, "labels");
+    static final Set<String> INPUTS = ModelInputs.names(BlenderbotSmallModel.INPUTS, "labels");
 
     private final BlenderbotSmallModel model;
     private final NDArray finalLogitsBias; // (1, vocab)
@@ -181,11 +180,5 @@ public class BlenderbotSmallForConditionalGeneration extends BlenderbotSmallPreT
     @Override
     public GenerationStepOutput forwardForGeneration(ModelInputs inputs) {
         return Seq2SeqGeneration.stepOutput(forward(inputs));
-    }
-
-    static Set<String> with(Set<String> base, String... more) {
-        Set<String> s = new HashSet<>(base);
-        s.addAll(Set.of(more));
-        return Set.copyOf(s);
     }
 }

@@ -31,7 +31,7 @@ public class GPT2ForSequenceClassification extends PreTrainedModel {
     public static final ModelClass<GPT2Config, GPT2ForSequenceClassification> CLASS = new ModelClass<>(
             "GPT2ForSequenceClassification", GPT2Config.class, "transformer", true, GPT2ForSequenceClassification::new);
 
-    static final Set<String> INPUTS = GPT2LMHeadModel.with(GPT2Model.INPUTS, "labels");
+    static final Set<String> INPUTS = ModelInputs.names(GPT2Model.INPUTS, "labels");
 
     private final GPT2Config config;
     private final GPT2Model transformer;

@@ -21,7 +21,7 @@ public class GPT2ForTokenClassification extends PreTrainedModel {
     public static final ModelClass<GPT2Config, GPT2ForTokenClassification> CLASS = new ModelClass<>(
             "GPT2ForTokenClassification", GPT2Config.class, "transformer", true, GPT2ForTokenClassification::new);
 
-    static final Set<String> INPUTS = GPT2LMHeadModel.with(GPT2Model.INPUTS, "labels");
+    static final Set<String> INPUTS = ModelInputs.names(GPT2Model.INPUTS, "labels");
 
     private final GPT2Config config;
     private final GPT2Model transformer;

@@ -21,7 +21,6 @@ import io.transformers4j.nn.Losses;
 import io.transformers4j.torch.Torch;
 import io.transformers4j.weights.Weights;
 import java.io.IOException;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -43,7 +42,7 @@ public class GPT2LMHeadModel extends PreTrainedModel implements GenerationModel 
     public static final ModelClass<GPT2Config, GPT2LMHeadModel> CLASS =
             new ModelClass<>("GPT2LMHeadModel", GPT2Config.class, "transformer", true, GPT2LMHeadModel::new);
 
-    static final Set<String> INPUTS = with(GPT2Model.INPUTS, "labels");
+    static final Set<String> INPUTS = ModelInputs.names(GPT2Model.INPUTS, "labels");
 
     private final GPT2Config config;
     private final GPT2Model transformer;
@@ -198,11 +197,5 @@ public class GPT2LMHeadModel extends PreTrainedModel implements GenerationModel 
         CausalLMOutputWithCrossAttentions out = forward(inputs);
         return new GenerationStepOutput(out.logits(), out.pastKeyValues(), out.hiddenStates(), out.attentions(),
                 out.crossAttentions());
-    }
-
-    static Set<String> with(Set<String> base, String... more) {
-        Set<String> s = new HashSet<>(base);
-        s.addAll(Set.of(more));
-        return Set.copyOf(s);
     }
 }

@@ -24,7 +24,6 @@ import io.transformers4j.torch.TorchOps;
 import io.transformers4j.weights.DType;
 import io.transformers4j.weights.Weights;
 import java.io.IOException;
-import java.util.HashSet;
 import java.util.Set;
 
 /**
@@ -44,7 +43,7 @@ public class LlamaForCausalLM extends PreTrainedModel implements GenerationModel
     public static final ModelClass<LlamaConfig, LlamaForCausalLM> CLASS =
             new ModelClass<>("LlamaForCausalLM", LlamaConfig.class, "model", true, LlamaForCausalLM::new);
 
-    static final Set<String> INPUTS = with(LlamaModel.INPUTS, "labels", "num_logits_to_keep");
+    static final Set<String> INPUTS = ModelInputs.names(LlamaModel.INPUTS, "labels", "num_logits_to_keep");
 
     private final LlamaConfig config;
     private final LlamaModel model;
@@ -188,11 +187,5 @@ public class LlamaForCausalLM extends PreTrainedModel implements GenerationModel
         }
         // Python: StaticCache(..., dtype=self.dtype): the model's own type, bfloat16 included.
         return StaticCache.fromConfig(config, maxBatchSize, maxCacheLen, dtype(), null);
-    }
-
-    static Set<String> with(Set<String> base, String... more) {
-        Set<String> s = new HashSet<>(base);
-        s.addAll(Set.of(more));
-        return Set.copyOf(s);
     }
 }

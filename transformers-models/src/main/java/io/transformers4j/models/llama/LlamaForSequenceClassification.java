@@ -24,7 +24,7 @@ public class LlamaForSequenceClassification extends PreTrainedModel {
     public static final ModelClass<LlamaConfig, LlamaForSequenceClassification> CLASS = new ModelClass<>(
             "LlamaForSequenceClassification", LlamaConfig.class, "model", true, LlamaForSequenceClassification::new);
 
-    static final Set<String> INPUTS = LlamaForCausalLM.with(LlamaModel.INPUTS, "labels");
+    static final Set<String> INPUTS = ModelInputs.names(LlamaModel.INPUTS, "labels");
 
     private final LlamaConfig config;
     private final LlamaModel model;

@@ -22,7 +22,6 @@ import io.transformers4j.nn.Losses;
 import io.transformers4j.torch.Torch;
 import io.transformers4j.weights.Weights;
 import java.io.IOException;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -38,7 +37,7 @@ public class LongT5ForConditionalGeneration extends LongT5PreTrainedModel implem
             "LongT5ForConditionalGeneration", LongT5Config.class, BASE_MODEL_PREFIX, false,
             LongT5ForConditionalGeneration::new);
 
-    static final Set<String> INPUTS = with(LongT5Model.INPUTS, "labels");
+    static final Set<String> INPUTS = ModelInputs.names(LongT5Model.INPUTS, "labels");
 
     /** shared / encoder / decoder, at the checkpoint's root as in Python. */
     private final LongT5Model model;
@@ -177,11 +176,5 @@ public class LongT5ForConditionalGeneration extends LongT5PreTrainedModel implem
     @Override
     public GenerationStepOutput forwardForGeneration(ModelInputs inputs) {
         return Seq2SeqGeneration.stepOutput(forward(inputs));
-    }
-
-    static Set<String> with(Set<String> base, String... more) {
-        Set<String> s = new HashSet<>(base);
-        s.addAll(Set.of(more));
-        return Set.copyOf(s);
     }
 }

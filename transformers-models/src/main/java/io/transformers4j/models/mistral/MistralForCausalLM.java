@@ -24,7 +24,6 @@ import io.transformers4j.torch.TorchOps;
 import io.transformers4j.weights.DType;
 import io.transformers4j.weights.Weights;
 import java.io.IOException;
-import java.util.HashSet;
 import java.util.Set;
 
 /**
@@ -44,7 +43,7 @@ public class MistralForCausalLM extends PreTrainedModel implements GenerationMod
     public static final ModelClass<MistralConfig, MistralForCausalLM> CLASS =
             new ModelClass<>("MistralForCausalLM", MistralConfig.class, "model", true, MistralForCausalLM::new);
 
-    static final Set<String> INPUTS = with(MistralModel.INPUTS, "labels", "num_logits_to_keep");
+    static final Set<String> INPUTS = ModelInputs.names(MistralModel.INPUTS, "labels", "num_logits_to_keep");
 
     private final MistralConfig config;
     private final MistralModel model;
@@ -190,11 +189,5 @@ public class MistralForCausalLM extends PreTrainedModel implements GenerationMod
             return GenerationModel.super.newCache(cacheImplementation, maxBatchSize, maxCacheLen);
         }
         return StaticCache.fromConfig(config, maxBatchSize, maxCacheLen, dtype(), null);
-    }
-
-    static Set<String> with(Set<String> base, String... more) {
-        Set<String> s = new HashSet<>(base);
-        s.addAll(Set.of(more));
-        return Set.copyOf(s);
     }
 }

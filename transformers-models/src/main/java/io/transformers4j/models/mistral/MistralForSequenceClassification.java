@@ -24,7 +24,7 @@ public class MistralForSequenceClassification extends PreTrainedModel {
     public static final ModelClass<MistralConfig, MistralForSequenceClassification> CLASS = new ModelClass<>(
             "MistralForSequenceClassification", MistralConfig.class, "model", true, MistralForSequenceClassification::new);
 
-    static final Set<String> INPUTS = MistralForCausalLM.with(MistralModel.INPUTS, "labels");
+    static final Set<String> INPUTS = ModelInputs.names(MistralModel.INPUTS, "labels");
 
     private final MistralConfig config;
     private final MistralModel model;

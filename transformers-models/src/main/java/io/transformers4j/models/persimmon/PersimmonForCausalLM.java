@@ -22,7 +22,6 @@ import io.transformers4j.nn.Losses;
 import io.transformers4j.torch.Torch;
 import io.transformers4j.weights.Weights;
 import java.io.IOException;
-import java.util.HashSet;
 import java.util.Set;
 
 /**
@@ -42,7 +41,7 @@ public class PersimmonForCausalLM extends PreTrainedModel implements GenerationM
     public static final ModelClass<PersimmonConfig, PersimmonForCausalLM> CLASS =
             new ModelClass<>("PersimmonForCausalLM", PersimmonConfig.class, "model", true, PersimmonForCausalLM::new);
 
-    static final Set<String> INPUTS = with(PersimmonModel.INPUTS, "labels", "num_logits_to_keep");
+    static final Set<String> INPUTS = ModelInputs.names(PersimmonModel.INPUTS, "labels", "num_logits_to_keep");
 
     private final PersimmonConfig config;
     private final PersimmonModel model;
@@ -185,11 +184,5 @@ public class PersimmonForCausalLM extends PreTrainedModel implements GenerationM
             return GenerationModel.super.newCache(cacheImplementation, maxBatchSize, maxCacheLen);
         }
         return StaticCache.fromConfig(config, maxBatchSize, maxCacheLen, dtype(), null);
-    }
-
-    static Set<String> with(Set<String> base, String... more) {
-        Set<String> s = new HashSet<>(base);
-        s.addAll(Set.of(more));
-        return Set.copyOf(s);
     }
 }

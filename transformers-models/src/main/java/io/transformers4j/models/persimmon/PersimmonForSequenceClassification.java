@@ -24,7 +24,7 @@ public class PersimmonForSequenceClassification extends PreTrainedModel {
     public static final ModelClass<PersimmonConfig, PersimmonForSequenceClassification> CLASS = new ModelClass<>(
             "PersimmonForSequenceClassification", PersimmonConfig.class, "model", true, PersimmonForSequenceClassification::new);
 
-    static final Set<String> INPUTS = PersimmonForCausalLM.with(PersimmonModel.INPUTS, "labels");
+    static final Set<String> INPUTS = ModelInputs.names(PersimmonModel.INPUTS, "labels");
 
     private final PersimmonConfig config;
     private final PersimmonModel model;

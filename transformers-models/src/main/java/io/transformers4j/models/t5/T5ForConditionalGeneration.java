@@ -22,7 +22,6 @@ import io.transformers4j.nn.Losses;
 import io.transformers4j.torch.Torch;
 import io.transformers4j.weights.Weights;
 import java.io.IOException;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -49,7 +48,7 @@ public class T5ForConditionalGeneration extends T5PreTrainedModel implements Seq
     public static final ModelClass<T5Config, T5ForConditionalGeneration> CLASS = new ModelClass<>(
             "T5ForConditionalGeneration", T5Config.class, BASE_MODEL_PREFIX, false, T5ForConditionalGeneration::new);
 
-    static final Set<String> INPUTS = with(T5Model.INPUTS, "labels");
+    static final Set<String> INPUTS = ModelInputs.names(T5Model.INPUTS, "labels");
 
     private final T5Config config;
     /** shared / encoder / decoder, at the checkpoint's root as in Python. */
@@ -200,11 +199,5 @@ public class T5ForConditionalGeneration extends T5PreTrainedModel implements Seq
     @Override
     public GenerationStepOutput forwardForGeneration(ModelInputs inputs) {
         return Seq2SeqGeneration.stepOutput(forward(inputs));
-    }
-
-    static Set<String> with(Set<String> base, String... more) {
-        Set<String> s = new HashSet<>(base);
-        s.addAll(Set.of(more));
-        return Set.copyOf(s);
     }
 }
