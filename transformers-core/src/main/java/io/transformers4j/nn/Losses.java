@@ -1,6 +1,7 @@
 package io.transformers4j.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import io.transformers4j.torch.TorchOps;
 
@@ -10,6 +11,19 @@ public final class Losses {
 
     /** CrossEntropyLoss's default ignore_index. */
     public static final long IGNORE_INDEX = -100;
+
+    /**
+     * The causal language-modelling loss of Python's *ForCausalLM / *LMHeadModel heads: the scores at position t are
+     * judged against the label at t + 1 ({@code logits[..., :-1, :]} against {@code labels[..., 1:]}), labels of -100
+     * ignored, mean over the rest.
+     *
+     * @param logits (..., seq, vocab)
+     * @param labels (..., seq)
+     */
+    public static NDArray nextTokenCrossEntropy(NDArray logits, NDArray labels) {
+        long seq = logits.getShape().get(logits.getShape().dimension() - 2);
+        return crossEntropy(logits.get(new NDIndex("..., :{}, :", seq - 1)), labels.get(new NDIndex("..., 1:")));
+    }
 
     /**
      * Mean cross-entropy of {@code logits} (N, C) against integer {@code labels} (N), skipping labels equal to -100,

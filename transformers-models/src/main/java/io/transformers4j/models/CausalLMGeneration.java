@@ -5,10 +5,12 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import io.transformers4j.generation.Cache;
 import io.transformers4j.generation.DynamicCache;
+import io.transformers4j.generation.GenerationStepOutput;
 import io.transformers4j.generation.ModelKwargs;
 import io.transformers4j.generation.PastKeyValues;
 import io.transformers4j.generation.StaticCache;
 import io.transformers4j.modeling.ModelInputs;
+import io.transformers4j.modeling.outputs.CausalLMOutputWithPast;
 
 /**
  * {@code prepare_inputs_for_generation} of the Llama family in 4.39 (Mistral, Persimmon and Llama carry copies of it):
@@ -17,6 +19,19 @@ import io.transformers4j.modeling.ModelInputs;
  */
 public final class CausalLMGeneration {
     private CausalLMGeneration() {}
+
+    /**
+     * A causal LM's step for generate(): a Cache object passed in as {@code past_key_values} is the next step's cache
+     * (updated in place; the output record holds only the legacy form), else the output's legacy cache.
+     *
+     * @param useCacheDefault the config's {@code use_cache}, for inputs that do not say
+     */
+    public static GenerationStepOutput stepOutput(ModelInputs inputs, CausalLMOutputWithPast out,
+            boolean useCacheDefault) {
+        Object past = inputs.get("past_key_values");
+        Object next = past instanceof Cache && inputs.flag("use_cache", useCacheDefault) ? past : out.pastKeyValues();
+        return new GenerationStepOutput(out.logits(), next, out.hiddenStates(), out.attentions(), null);
+    }
 
     /**
      * The hidden states the LM head needs under {@code num_logits_to_keep} (Python from 4.45:

@@ -77,14 +77,7 @@ public class BertLMHeadModel extends BertPreTrainedModel implements GenerationMo
         try (NDScope scope = new NDScope()) {
             BaseModelOutputWithPoolingAndCrossAttentions outputs = bert.run(inputs);
             NDArray predictionScores = cls.forward(outputs.lastHiddenState()); // (B, T, vocab)
-            NDArray lmLoss = null;
-            if (labels != null) {
-                // Next-token prediction: scores at t are judged against the label at t + 1.
-                long t = predictionScores.getShape().get(1);
-                NDArray shiftedScores = predictionScores.get(":, 0:" + (t - 1) + ", :");
-                NDArray shiftedLabels = labels.get(":, 1:");
-                lmLoss = Losses.crossEntropy(shiftedScores, shiftedLabels);
-            }
+            NDArray lmLoss = labels == null ? null : Losses.nextTokenCrossEntropy(predictionScores, labels);
             return keep(new CausalLMOutputWithCrossAttentions(lmLoss, predictionScores, outputs.pastKeyValues(),
                     outputs.hiddenStates(), outputs.attentions(), outputs.crossAttentions()));
         }

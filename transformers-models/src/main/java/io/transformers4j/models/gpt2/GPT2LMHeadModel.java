@@ -89,15 +89,8 @@ public class GPT2LMHeadModel extends PreTrainedModel implements GenerationModel 
             BaseModelOutputWithPastAndCrossAttentions t = transformer.run(inputs);
             NDArray logits = lmHead.forward(t.lastHiddenState()); // (B, T, vocab)
 
-            NDArray loss = null;
             NDArray labels = inputs.labels();
-            if (labels != null) {
-                // Shift so that tokens < n predict n; labels of -100 are ignored.
-                long seq = logits.getShape().get(logits.getShape().dimension() - 2);
-                NDArray shiftLogits = logits.get(new NDIndex("..., :{}, :", seq - 1)); // (B, T-1, vocab)
-                NDArray shiftLabels = labels.get(new NDIndex("..., 1:"));              // (B, T-1)
-                loss = Losses.crossEntropy(shiftLogits, shiftLabels);
-            }
+            NDArray loss = labels == null ? null : Losses.nextTokenCrossEntropy(logits, labels);
             CausalLMOutputWithCrossAttentions out = new CausalLMOutputWithCrossAttentions(loss, logits,
                     t.pastKeyValues(), t.hiddenStates(), t.attentions(), t.crossAttentions());
             GPT2Model.keep(out);

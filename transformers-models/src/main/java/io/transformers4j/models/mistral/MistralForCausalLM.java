@@ -2,8 +2,6 @@ package io.transformers4j.models.mistral;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.index.NDIndex;
-import io.transformers4j.generation.Cache;
 import io.transformers4j.generation.GenerationConfig;
 import io.transformers4j.generation.GenerationModel;
 import io.transformers4j.generation.GenerationStepOutput;
@@ -92,13 +90,8 @@ public class MistralForCausalLM extends PreTrainedModel implements GenerationMod
             if (TorchOps.dtypeOf(logits) != DType.F32) {
                 logits = TorchOps.toDType(logits, DType.F32); // Python: logits = logits.float()
             }
-            NDArray loss = null;
             NDArray labels = inputs.labels();
-            if (labels != null) {
-                // Shift so that tokens < n predict n; labels of -100 are ignored.
-                long seq = logits.getShape().get(1);
-                loss = Losses.crossEntropy(logits.get(new NDIndex(":, :{}, :", seq - 1)), labels.get(new NDIndex(":, 1:")));
-            }
+            NDArray loss = labels == null ? null : Losses.nextTokenCrossEntropy(logits, labels);
             CausalLMOutputWithPast out = new CausalLMOutputWithPast(loss, logits, outputs.pastKeyValues(),
                     outputs.hiddenStates(), outputs.attentions());
             MistralModel.keep(out);
@@ -171,11 +164,7 @@ public class MistralForCausalLM extends PreTrainedModel implements GenerationMod
     /** A Cache object passed in is the next step's cache (the output record holds only the legacy form). */
     @Override
     public GenerationStepOutput forwardForGeneration(ModelInputs inputs) {
-        Object past = inputs.get("past_key_values");
-        CausalLMOutputWithPast out = forward(inputs);
-        Object next = past instanceof Cache && inputs.flag("use_cache", config.useCache()) ? past
-                : out.pastKeyValues();
-        return new GenerationStepOutput(out.logits(), next, out.hiddenStates(), out.attentions(), null);
+        return CausalLMGeneration.stepOutput(inputs, forward(inputs), config.useCache());
     }
 
     /**
