@@ -3,10 +3,12 @@ package io.transformers4j.models;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import io.transformers4j.generation.Cache;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The legacy {@code past_key_values} (per layer {key, value}, each (batch, kv_heads, seq, head_dim)) seen through the
@@ -58,13 +60,26 @@ public final class LegacyCache {
     }
 
     /**
-     * Python's {@code cache_kwargs} of a rotary model's attention: the rotary tables {@code cos}/{@code sin} of
-     * positions [0, kv_seq_len), each (kv_seq_len, rotary_dim), which a SinkCache uses to re-rotate the keys it keeps,
-     * the rotated width when only part of head_dim is rotated (Persimmon; null: all of it), and this forward's
-     * {@code cache_position}, where a StaticCache writes.
+     * {@link #update(NDArray, NDArray, int)} for a rotary model's attention. A Cache object that re-rotates the keys it
+     * keeps ({@link Cache#usesRotaryTables()}: SinkCache) gets Python's {@code cache_kwargs}: the rotary tables
+     * {@code cos}/{@code sin} of positions [0, kv_seq_len), made by {@code tables} from the (1, kv_seq_len) positions
+     * only for such a cache, and the rotated width when only part of head_dim is rotated (Persimmon; null: all of
+     * it). Other caches get only {@code cache_position} (where a StaticCache writes).
+     *
+     * @param key (batch, kv_heads, new, head_dim), already rotated
+     * @param tables positions (1, kv_seq_len) -> {cos, sin}, each (1, kv_seq_len, rotary_dim)
      */
-    public Cache.CacheKwargs rotaryKwargs(NDArray cos, NDArray sin, Integer partialRotationSize) {
-        return new Cache.CacheKwargs(sin, cos, partialRotationSize, cachePosition);
+    public NDArray[] updateRotary(NDArray key, NDArray value, int layerIdx, Function<NDArray, NDArray[]> tables,
+            Integer partialRotationSize) {
+        if (cache == null || !cache.usesRotaryTables()) {
+            return update(key, value, layerIdx);
+        }
+        int newTokens = Math.toIntExact(key.getShape().get(2));
+        long kvSeqLen = newTokens + getUsableLength(newTokens, layerIdx);
+        NDArray positions = value.getManager().arange(0, kvSeqLen, 1, DataType.INT64).reshape(1, -1);
+        NDArray[] cosSin = tables.apply(positions);
+        return update(key, value, layerIdx, new Cache.CacheKwargs(cosSin[1].squeeze(0), cosSin[0].squeeze(0),
+                partialRotationSize, cachePosition));
     }
 
     /** The Cache object this forward updates, or null for the legacy form. */

@@ -1,8 +1,6 @@
 package io.transformers4j.models.llama;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
-import io.transformers4j.generation.Cache;
 import io.transformers4j.models.LegacyCache;
 import io.transformers4j.nn.EagerAttention;
 import io.transformers4j.nn.Linear;
@@ -74,17 +72,12 @@ final class LlamaAttention {
         keyStates = RotaryEmbedding.applyRotaryPosEmb(keyStates, cosSin[0], cosSin[1]);
 
         if (cache != null) {
-            Cache.CacheKwargs cacheKwargs = cache.rotaryKwargs(null, null, null);
-            if (cache.cacheObject() != null && cache.cacheObject().usesRotaryTables()) {
-                // Python 4.39 hands the Cache this forward's per-token tables, (B, T, hd), which a SinkCache then
-                // slices as if they were rows of positions (a known 4.39 bug: its re-rotation of kept keys goes
-                // wrong). As Mistral does, the cache gets the tables of positions [0, kv_seq_len) here.
-                long kvSeqLen = qLen + cache.getUsableLength(Math.toIntExact(qLen), layerIdx);
-                NDArray positions = valueStates.getManager().arange(0, kvSeqLen, 1, DataType.INT64).reshape(1, -1);
-                NDArray[] tables = rotaryEmb.forward(valueStates, positions); // (1, kv_seq_len, hd)
-                cacheKwargs = cache.rotaryKwargs(tables[0].squeeze(0), tables[1].squeeze(0), null);
-            }
-            NDArray[] kv = cache.update(keyStates, valueStates, layerIdx, cacheKwargs);
+            // Python 4.39 hands the Cache this forward's per-token tables, (B, T, hd), which a SinkCache then slices
+            // as if they were rows of positions (a known 4.39 bug: its re-rotation of kept keys goes wrong). As
+            // Mistral does, a cache that re-rotates gets the tables of positions [0, kv_seq_len) here.
+            NDArray newValues = valueStates; // the tables take its dtype and manager
+            NDArray[] kv = cache.updateRotary(keyStates, valueStates, layerIdx,
+                    positions -> rotaryEmb.forward(newValues, positions), null);
             keyStates = kv[0];   // (B, kvh, P + T, hd)
             valueStates = kv[1];
         }

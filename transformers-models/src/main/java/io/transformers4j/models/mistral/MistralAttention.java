@@ -1,8 +1,6 @@
 package io.transformers4j.models.mistral;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
-import io.transformers4j.generation.Cache;
 import io.transformers4j.models.LegacyCache;
 import io.transformers4j.nn.EagerAttention;
 import io.transformers4j.nn.Linear;
@@ -73,16 +71,11 @@ final class MistralAttention {
         keyStates = RotaryEmbedding.applyRotaryPosEmb(keyStates, cosSin[0], cosSin[1]);
 
         if (cache != null) {
-            Cache.CacheKwargs cacheKwargs = cache.rotaryKwargs(null, null, null); // a StaticCache's cache_position
-            if (cache.cacheObject() != null && cache.cacheObject().usesRotaryTables()) {
-                // Python hands a Cache the rotary tables of positions [0, kv_seq_len): a SinkCache re-rotates the
-                // keys it keeps with them
-                long kvSeqLen = qLen + cache.getUsableLength(Math.toIntExact(qLen), layerIdx);
-                NDArray positions = valueStates.getManager().arange(0, kvSeqLen, 1, DataType.INT64).reshape(1, -1);
-                NDArray[] tables = rotaryEmb.forward(valueStates, positions); // (1, kv_seq_len, hd)
-                cacheKwargs = cache.rotaryKwargs(tables[0].squeeze(0), tables[1].squeeze(0), null);
-            }
-            NDArray[] kv = cache.update(keyStates, valueStates, layerIdx, cacheKwargs);
+            // Python hands a Cache the rotary tables of positions [0, kv_seq_len): a SinkCache re-rotates the keys it
+            // keeps with them
+            NDArray newValues = valueStates; // the tables take its dtype and manager
+            NDArray[] kv = cache.updateRotary(keyStates, valueStates, layerIdx,
+                    positions -> rotaryEmb.forward(newValues, positions), null);
             keyStates = kv[0];   // (B, kvh, P + T, hd)
             valueStates = kv[1];
         }

@@ -4,8 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
-import io.transformers4j.generation.Cache;
 import io.transformers4j.models.LegacyCache;
 import io.transformers4j.nn.EagerAttention;
 import io.transformers4j.nn.LayerNorm;
@@ -91,16 +89,12 @@ final class PersimmonAttention {
         keyStates = NDArrays.concat(new NDList(keyRot, keyStates.get(new NDIndex("..., {}:", rot))), 3);
 
         if (cache != null) {
-            Cache.CacheKwargs cacheKwargs = cache.rotaryKwargs(null, null, null); // a StaticCache's cache_position
-            if (cache.cacheObject() != null && cache.cacheObject().usesRotaryTables()) {
-                // Python: cache_kwargs = {"sin", "cos", "partial_rotation_size": rotary_emb.dim}, the rotary tables of
-                // positions [0, kv_seq_len): a SinkCache re-rotates the first rotary_dim dimensions of the keys it
-                // keeps with them and passes the rest through
-                NDArray positions = valueStates.getManager().arange(0, kvSeqLen, 1, DataType.INT64).reshape(1, -1);
-                NDArray[] tables = rotaryEmb.forward(valueStates, positions, kvSeqLen); // (1, kv_seq_len, rot)
-                cacheKwargs = cache.rotaryKwargs(tables[0].squeeze(0), tables[1].squeeze(0), rot);
-            }
-            NDArray[] kv = cache.update(keyStates, valueStates, layerIdx, cacheKwargs);
+            // Python: cache_kwargs = {"sin", "cos", "partial_rotation_size": rotary_emb.dim}, the rotary tables of
+            // positions [0, kv_seq_len): a SinkCache re-rotates the first rotary_dim dimensions of the keys it keeps
+            // with them and passes the rest through
+            NDArray newValues = valueStates; // the tables take its dtype and manager
+            NDArray[] kv = cache.updateRotary(keyStates, valueStates, layerIdx,
+                    positions -> rotaryEmb.forward(newValues, positions, positions.getShape().get(1)), rot);
             keyStates = kv[0];   // (B, nh, P + T, hd)
             valueStates = kv[1];
         }
