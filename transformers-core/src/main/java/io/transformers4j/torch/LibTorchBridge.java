@@ -75,6 +75,9 @@ final class LibTorchBridge {
 
         static native int aoti_torch_scalar_to_tensor_float64(double value, long[] ret);
 
+        static native int aoti_torch_empty_strided(long ndim, long[] sizes, long[] strides, int dtype, int deviceType,
+                int deviceIndex, long[] ret);
+
         static native int aoti_torch_get_dtype(long tensor, int[] ret);
 
         static native int aoti_torch_get_dim(long tensor, long[] ret);
@@ -140,6 +143,7 @@ final class LibTorchBridge {
     private static final List<String> SYMBOLS = Arrays.asList(
             "aoti_torch_new_tensor_handle", "aoti_torch_delete_tensor_object", "aoti_torch_call_dispatcher",
             "aoti_torch_convolution", "aoti_torch_create_tensor_from_blob", "aoti_torch_scalar_to_tensor_float64",
+            "aoti_torch_empty_strided",
             "aoti_torch_get_dtype", "aoti_torch_get_dim", "aoti_torch_get_sizes", "aoti_torch_get_strides",
             "aoti_torch_get_numel", "aoti_torch_get_data_ptr", "aoti_torch_get_device_type",
             "aoti_torch_abi_version", "aoti_torch_device_type_cpu", "aoti_torch_memory_format_contiguous_format",
@@ -421,6 +425,14 @@ final class LibTorchBridge {
             s *= Math.max(shape[i], 1);
         }
         return strides;
+    }
+
+    /** {@code at::empty(shape)}: a new contiguous CPU tensor, uninitialised; the caller owns the handle. */
+    long emptyCpu(long[] shape, DType dtype) {
+        long[] ret = new long[1];
+        check(C.aoti_torch_empty_strided(shape.length, shape, contiguousStrides(shape), dtypeCode(dtype), cpuDevice, 0,
+                ret), "aoti_torch_empty_strided");
+        return ret[0];
     }
 
     long scalarTensor(double value) {
