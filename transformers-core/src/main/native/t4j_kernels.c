@@ -8,14 +8,19 @@
  * sums are float32 as in oneDNN, the result is rounded to nearest-even like c10::BFloat16. The instruction treats
  * subnormal inputs as zero (DAZ), as oneDNN's bf16 kernels on this CPU do.
  *
- * The caller (Bf16Gemv.java) checks shapes, types and contiguity, and splits rows across threads; this file only
- * computes. Built by build.sh at `mvn compile`; without gcc or off x86-64 Linux the Java side uses LibTorch.
+ * Threads: LibTorch's own OpenMP team runs the rows in parallel. The library links no OpenMP runtime; the Java side
+ * hands it the addresses of GOMP_parallel, omp_get_thread_num and omp_get_num_threads from the libgomp LibTorch
+ * loaded (t4j_use_gomp), so the kernel's threads are the ones LibTorch's ops use and spin on, not a second pool
+ * competing with them for the cores.
+ *
+ * The caller (Bf16Gemv.java) checks shapes, types and contiguity; this file only computes. Built by build.sh at
+ * `mvn compile`; without gcc or off x86-64 Linux the Java side uses LibTorch.
  */
 #include <stdint.h>
 #include <string.h>
 #include <immintrin.h>
 
-#define T4J_KERNELS_ABI 1
+#define T4J_KERNELS_ABI 2
 
 int t4j_kernels_abi(void) { return T4J_KERNELS_ABI; }
 
@@ -75,4 +80,56 @@ void t4j_gemv_bf16(const uint16_t *w, const uint16_t *x, uint16_t *y, int64_t in
         }
         y[o] = to_bf16(_mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3))));
     }
+}
+
+/* ---------------------------------------------------------------------------------------------------------------
+ * Rows over LibTorch's OpenMP threads */
+
+typedef void (*gomp_parallel_fn)(void (*fn)(void *), void *data, unsigned num_threads, unsigned flags);
+typedef int (*omp_int_fn)(void);
+
+static gomp_parallel_fn gomp_parallel;
+static omp_int_fn omp_thread_num;
+static omp_int_fn omp_num_threads;
+
+/* libgomp's entry points (GCC's OpenMP ABI, stable since GCC 4.9); all three or none. */
+int t4j_use_gomp(void *parallel, void *thread_num, void *num_threads) {
+    if (parallel == NULL || thread_num == NULL || num_threads == NULL) {
+        return -1;
+    }
+    gomp_parallel = (gomp_parallel_fn) parallel;
+    omp_thread_num = (omp_int_fn) thread_num;
+    omp_num_threads = (omp_int_fn) num_threads;
+    return 0;
+}
+
+struct gemv_job {
+    const uint16_t *w;
+    const uint16_t *x;
+    uint16_t *y;
+    int64_t in;
+    int64_t rows;
+};
+
+/* Thread t of n takes rows [t * rows / n, (t + 1) * rows / n), boundaries on multiples of 8 rows. */
+static void gemv_part(void *data) {
+    const struct gemv_job *j = (const struct gemv_job *) data;
+    int64_t t = omp_thread_num();
+    int64_t n = omp_num_threads();
+    int64_t begin = t == 0 ? 0 : (j->rows * t / n) & ~(int64_t) 7;
+    int64_t end = t == n - 1 ? j->rows : (j->rows * (t + 1) / n) & ~(int64_t) 7;
+    if (begin < end) {
+        t4j_gemv_bf16(j->w, j->x, j->y, j->in, begin, end);
+    }
+}
+
+/* t4j_gemv_bf16 over all rows on `threads` threads of the OpenMP team (one, the caller, without t4j_use_gomp). */
+void t4j_gemv_bf16_parallel(const uint16_t *w, const uint16_t *x, uint16_t *y, int64_t in, int64_t rows,
+                            int32_t threads) {
+    if (threads <= 1 || gomp_parallel == NULL) {
+        t4j_gemv_bf16(w, x, y, in, 0, rows);
+        return;
+    }
+    struct gemv_job j = {w, x, y, in, rows};
+    gomp_parallel(gemv_part, &j, (unsigned) threads, 0);
 }

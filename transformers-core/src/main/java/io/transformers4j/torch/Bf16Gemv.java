@@ -2,12 +2,15 @@ package io.transformers4j.torch;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.LibUtils;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
+import com.sun.jna.Pointer;
 import io.transformers4j.weights.DType;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * One-row bfloat16 linear layers ({@code y = x W^T}, x one row, W (out, in)) by transformers4j's own kernel
@@ -21,9 +24,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * property {@code transformers4j.nativeKernels} not {@code false}. Otherwise {@link #isAvailable()} is false and
  * LibTorch computes, with the same results to bfloat16 rounding.
  *
- * <p>Threads: the rows are split over {@link Torch#numThreads()} threads, the caller's and {@code numThreads - 1}
- * daemon workers of this class that spin briefly between products (a decoding step runs ~60 of them, ~100 µs apart)
- * and then park. One model call at a time uses the workers; a concurrent call computes on its own thread alone.
+ * <p>Threads: the rows are split over {@link Torch#numThreads()} threads of LibTorch's own OpenMP team (the kernel
+ * calls the {@code GOMP_parallel} of the libgomp LibTorch loaded). A pool of our own would compete with LibTorch's
+ * threads, which spin between ops: measured 1.6x slower decoding on 2 cores. Where that libgomp is not found, the
+ * kernel runs for one thread only and several threads are left to LibTorch's kernels.
  */
 public final class Bf16Gemv {
     private Bf16Gemv() {}
@@ -36,15 +40,19 @@ public final class Bf16Gemv {
 
         static native int t4j_has_avx512bf16();
 
-        static native void t4j_gemv_bf16(long w, long x, long y, long in, long rowBegin, long rowEnd);
+        static native int t4j_use_gomp(long parallel, long threadNum, long numThreads);
+
+        static native void t4j_gemv_bf16_parallel(long w, long x, long y, long in, long rows, int threads);
     }
 
     /** The C file's {@code T4J_KERNELS_ABI}: a library from another version of this class is not used. */
-    private static final int ABI = 1;
-    /** Below this many weight elements per thread a product is not split (waking a worker costs more). */
+    private static final int ABI = 2;
+    /** Below this many weight elements per thread a product is not split (waking a thread costs more). */
     private static final long MIN_ELEMENTS_PER_THREAD = 1L << 18;
 
     private static final String UNAVAILABLE_REASON = load();
+    /** Whether the kernel runs on LibTorch's OpenMP threads (else on the caller's only). */
+    private static final boolean PARALLEL = UNAVAILABLE_REASON == null && useLibTorchOpenMp();
 
     private static String load() {
         if ("false".equalsIgnoreCase(System.getProperty("transformers4j.nativeKernels"))) {
@@ -67,9 +75,37 @@ public final class Bf16Gemv {
         return null;
     }
 
+    /**
+     * Binds the kernel to the OpenMP runtime in LibTorch's folder (DJL's LibTorch ships GCC's libgomp; Intel's
+     * libiomp5 exports the same GOMP entry points).
+     */
+    private static boolean useLibTorchOpenMp() {
+        try (DirectoryStream<Path> libs = Files.newDirectoryStream(Path.of(LibUtils.getLibtorchPath()),
+                "{libgomp,libiomp5}*.so*")) {
+            for (Path lib : libs) {
+                NativeLibrary omp = NativeLibrary.getInstance(lib.toString());
+                long parallel = Pointer.nativeValue(omp.getFunction("GOMP_parallel"));
+                long threadNum = Pointer.nativeValue(omp.getFunction("omp_get_thread_num"));
+                long numThreads = Pointer.nativeValue(omp.getFunction("omp_get_num_threads"));
+                return Kernels.t4j_use_gomp(parallel, threadNum, numThreads) == 0;
+            }
+        } catch (IOException | RuntimeException | UnsatisfiedLinkError e) {
+            return false;
+        }
+        return false;
+    }
+
     /** Whether the kernel can run here (library loaded, CPU supported, not disabled). */
     public static boolean isAvailable() {
         return UNAVAILABLE_REASON == null;
+    }
+
+    /**
+     * Whether the kernel splits its rows over LibTorch's threads; when false, products for more than one thread
+     * ({@link Torch#numThreads()} > 1) are left to LibTorch ({@link #linear} returns null).
+     */
+    public static boolean isParallel() {
+        return PARALLEL;
     }
 
     /** Why {@link #isAvailable()} is false, or null when it is true: for logs and benchmark reports. */
@@ -120,7 +156,8 @@ public final class Bf16Gemv {
      * not contiguous), for the caller to use LibTorch instead.
      */
     public static NDArray linear(NDArray x, Weight w) {
-        if (!(x instanceof PtNDArray) || w.tensor.isReleased()) {
+        int threads = (int) Math.max(1, Math.min(Torch.numThreads(), w.rows * w.in / MIN_ELEMENTS_PER_THREAD));
+        if (!(x instanceof PtNDArray) || w.tensor.isReleased() || (threads > 1 && !PARALLEL)) {
             return null;
         }
         PtNDArray px = (PtNDArray) x;
@@ -136,116 +173,11 @@ public final class Bf16Gemv {
         long hy = b.emptyCpu(ys, DType.BF16);
         try {
             long wAddr = b.dataPtr(((PtNDArray) w.tensor).getHandle());
-            run(wAddr, b.dataPtr(hx), b.dataPtr(hy), w.in, w.rows);
+            Kernels.t4j_gemv_bf16_parallel(wAddr, b.dataPtr(hx), b.dataPtr(hy), w.in, w.rows, threads);
             return new PtNDArray(px.getManager(), hy);
         } catch (RuntimeException | Error e) {
             b.delete(hy);
             throw e;
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------------------------
-    // Splitting rows over threads
-
-    private static final ReentrantLock GANG_LOCK = new ReentrantLock();
-    private static Gang gang; // guarded by GANG_LOCK
-
-    private static void run(long w, long x, long y, long in, long rows) {
-        int parts = (int) Math.max(1, Math.min(Torch.numThreads(), rows * in / MIN_ELEMENTS_PER_THREAD));
-        if (parts == 1 || !GANG_LOCK.tryLock()) {
-            Kernels.t4j_gemv_bf16(w, x, y, in, 0, rows);
-            return;
-        }
-        try {
-            if (gang == null || gang.workers.length < parts - 1) {
-                if (gang != null) {
-                    gang.stop();
-                }
-                gang = new Gang(parts - 1);
-            }
-            gang.run(w, x, y, in, rows, parts);
-        } finally {
-            GANG_LOCK.unlock();
-        }
-    }
-
-    /**
-     * Worker threads that each compute one slice of rows per product. A job is published as one immutable object in a
-     * volatile field; a worker that sees a new one runs its slice (if it has one) and counts down the job's
-     * {@code pending}. Workers spin for {@link #SPIN_NANOS} after a job (the next product comes within ~100 µs during
-     * decoding) and then park until the next job unparks them.
-     */
-    private static final class Gang {
-        private static final long SPIN_NANOS = 200_000;
-
-        private record Job(long sequence, long w, long x, long y, long in, long rows, int parts,
-                AtomicInteger pending) {}
-
-        private final Thread[] workers;
-        private volatile Job job = new Job(0, 0, 0, 0, 0, 0, 0, new AtomicInteger());
-        private volatile boolean stopped;
-
-        Gang(int n) {
-            workers = new Thread[n];
-            for (int i = 0; i < n; i++) {
-                int part = i + 1;
-                Thread t = new Thread(() -> work(part), "t4j-gemv-" + part);
-                t.setDaemon(true);
-                workers[i] = t;
-                t.start();
-            }
-        }
-
-        void run(long w, long x, long y, long in, long rows, int parts) {
-            Job j = new Job(job.sequence() + 1, w, x, y, in, rows, parts, new AtomicInteger(parts - 1));
-            job = j;
-            for (int i = 0; i < parts - 1; i++) {
-                LockSupport.unpark(workers[i]);
-            }
-            slice(0, parts, w, x, y, in, rows);
-            while (j.pending().get() != 0) {
-                Thread.onSpinWait();
-            }
-        }
-
-        private void work(int part) {
-            long seen = 0;
-            while (true) {
-                Job j = job;
-                long spinStart = System.nanoTime();
-                while (j.sequence() == seen) {
-                    if (stopped) {
-                        return;
-                    }
-                    if (System.nanoTime() - spinStart < SPIN_NANOS) {
-                        Thread.onSpinWait();
-                    } else {
-                        LockSupport.park(this);
-                    }
-                    j = job;
-                }
-                seen = j.sequence();
-                if (part < j.parts()) {
-                    slice(part, j.parts(), j.w(), j.x(), j.y(), j.in(), j.rows());
-                    j.pending().decrementAndGet();
-                }
-            }
-        }
-
-        /** Rows [part * rows / parts, (part + 1) * rows / parts), boundaries on multiples of 8 rows. */
-        private static void slice(int part, int parts, long w, long x, long y, long in, long rows) {
-            long begin = part == 0 ? 0 : (rows * part / parts) & ~7L;
-            long end = part == parts - 1 ? rows : (rows * (part + 1) / parts) & ~7L;
-            if (begin < end) {
-                Kernels.t4j_gemv_bf16(w, x, y, in, begin, end);
-            }
-        }
-
-        void stop() {
-            stopped = true;
-            for (Thread t : workers) {
-                LockSupport.unpark(t);
-            }
         }
     }
 }

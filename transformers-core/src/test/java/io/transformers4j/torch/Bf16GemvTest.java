@@ -87,10 +87,14 @@ class Bf16GemvTest {
         }
     }
 
-    /** Rows split over threads: each row is still one thread's sum, so the result is the same to the bit. */
+    /**
+     * Rows split over LibTorch's threads: each row is still one thread's sum, so the result is the same to the bit.
+     * DJL's LibTorch ships libgomp, so here the kernel must find it.
+     */
     @Test
     void threadsGiveTheSameBits() {
         assumeTrue(Bf16Gemv.isAvailable(), Bf16Gemv::unavailableReason);
+        assertTrue(Bf16Gemv.isParallel(), "the kernel did not bind to LibTorch's libgomp");
         NDArray w = bf16(manager.randomNormal(new Shape(1000, 1024)));
         NDArray x = bf16(manager.randomNormal(new Shape(1024)));
         Bf16Gemv.Weight pw = Bf16Gemv.prepare(w);
