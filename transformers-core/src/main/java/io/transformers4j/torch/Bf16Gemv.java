@@ -2,15 +2,7 @@ package io.transformers4j.torch;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.LibUtils;
-import com.sun.jna.Native;
-import com.sun.jna.NativeLibrary;
-import com.sun.jna.Pointer;
 import io.transformers4j.weights.DType;
-import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * One-row bfloat16 linear layers ({@code y = x W^T}, x one row, W (out, in)) by transformers4j's own kernel
@@ -32,72 +24,12 @@ import java.nio.file.Path;
 public final class Bf16Gemv {
     private Bf16Gemv() {}
 
-    /** The kernel's entry points, bound once by JNA direct mapping. Addresses are passed as {@code long}. */
-    static final class Kernels {
-        private Kernels() {}
-
-        static native int t4j_kernels_abi();
-
-        static native int t4j_has_avx512bf16();
-
-        static native int t4j_use_gomp(long parallel, long threadNum, long numThreads);
-
-        static native void t4j_gemv_bf16_parallel(long w, long x, long y, long in, long rows, int threads);
-    }
-
-    /** The C file's {@code T4J_KERNELS_ABI}: a library from another version of this class is not used. */
-    private static final int ABI = 2;
     /** Below this many weight elements per thread a product is not split (waking a thread costs more). */
     private static final long MIN_ELEMENTS_PER_THREAD = 1L << 18;
 
-    private static final String UNAVAILABLE_REASON = load();
-    /** Whether the kernel runs on LibTorch's OpenMP threads (else on the caller's only). */
-    private static final boolean PARALLEL = UNAVAILABLE_REASON == null && useLibTorchOpenMp();
-
-    private static String load() {
-        if ("false".equalsIgnoreCase(System.getProperty("transformers4j.nativeKernels"))) {
-            return "disabled by -Dtransformers4j.nativeKernels=false";
-        }
-        try {
-            // JNA finds linux-x86-64/libt4jkernels.so on the classpath (extracted to a temporary file) or on
-            // jna.library.path.
-            Native.register(Kernels.class, NativeLibrary.getInstance("t4jkernels"));
-        } catch (UnsatisfiedLinkError | RuntimeException e) {
-            return "libt4jkernels not found or not loadable (" + e.getMessage() + ")";
-        }
-        int abi = Kernels.t4j_kernels_abi();
-        if (abi != ABI) {
-            return "libt4jkernels is ABI " + abi + ", this class expects " + ABI;
-        }
-        if (Kernels.t4j_has_avx512bf16() != 1) {
-            return "this CPU lacks AVX512-BF16";
-        }
-        return null;
-    }
-
-    /**
-     * Binds the kernel to the OpenMP runtime in LibTorch's folder (DJL's LibTorch ships GCC's libgomp; Intel's
-     * libiomp5 exports the same GOMP entry points).
-     */
-    private static boolean useLibTorchOpenMp() {
-        try (DirectoryStream<Path> libs = Files.newDirectoryStream(Path.of(LibUtils.getLibtorchPath()),
-                "{libgomp,libiomp5}*.so*")) {
-            for (Path lib : libs) {
-                NativeLibrary omp = NativeLibrary.getInstance(lib.toString());
-                long parallel = Pointer.nativeValue(omp.getFunction("GOMP_parallel"));
-                long threadNum = Pointer.nativeValue(omp.getFunction("omp_get_thread_num"));
-                long numThreads = Pointer.nativeValue(omp.getFunction("omp_get_num_threads"));
-                return Kernels.t4j_use_gomp(parallel, threadNum, numThreads) == 0;
-            }
-        } catch (IOException | RuntimeException | UnsatisfiedLinkError e) {
-            return false;
-        }
-        return false;
-    }
-
     /** Whether the kernel can run here (library loaded, CPU supported, not disabled). */
     public static boolean isAvailable() {
-        return UNAVAILABLE_REASON == null;
+        return NativeKernels.isAvailable();
     }
 
     /**
@@ -105,12 +37,12 @@ public final class Bf16Gemv {
      * ({@link Torch#numThreads()} > 1) are left to LibTorch ({@link #linear} returns null).
      */
     public static boolean isParallel() {
-        return PARALLEL;
+        return NativeKernels.isParallel();
     }
 
     /** Why {@link #isAvailable()} is false, or null when it is true: for logs and benchmark reports. */
     public static String unavailableReason() {
-        return UNAVAILABLE_REASON;
+        return NativeKernels.unavailableReason();
     }
 
     /** A weight checked once for the kernel: (rows, in) bfloat16, contiguous, on the CPU. */
@@ -157,7 +89,7 @@ public final class Bf16Gemv {
      */
     public static NDArray linear(NDArray x, Weight w) {
         int threads = (int) Math.max(1, Math.min(Torch.numThreads(), w.rows * w.in / MIN_ELEMENTS_PER_THREAD));
-        if (!(x instanceof PtNDArray) || w.tensor.isReleased() || (threads > 1 && !PARALLEL)) {
+        if (!(x instanceof PtNDArray) || w.tensor.isReleased() || (threads > 1 && !isParallel())) {
             return null;
         }
         PtNDArray px = (PtNDArray) x;
@@ -173,7 +105,7 @@ public final class Bf16Gemv {
         long hy = b.emptyCpu(ys, DType.BF16);
         try {
             long wAddr = b.dataPtr(((PtNDArray) w.tensor).getHandle());
-            Kernels.t4j_gemv_bf16_parallel(wAddr, b.dataPtr(hx), b.dataPtr(hy), w.in, w.rows, threads);
+            NativeKernels.C.t4j_gemv_bf16_parallel(wAddr, b.dataPtr(hx), b.dataPtr(hy), w.in, w.rows, threads);
             return new PtNDArray(px.getManager(), hy);
         } catch (RuntimeException | Error e) {
             b.delete(hy);

@@ -1,0 +1,96 @@
+package io.transformers4j.torch;
+
+import ai.djl.pytorch.jni.LibUtils;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Pointer;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * transformers4j's native kernels ({@code src/main/native/t4j_kernels.c}, built into {@code libt4jkernels.so} at
+ * {@code mvn compile} where gcc is found; x86-64 Linux with AVX512-BF16 only so far): loading, the CPU check, and the
+ * binding to LibTorch's OpenMP threads. {@link Bf16Gemv} and {@link DecodeAttention} are the entry points; where the
+ * library cannot run they say so and their callers use LibTorch. {@code -Dtransformers4j.nativeKernels=false}
+ * turns them off (e.g. to compare).
+ */
+final class NativeKernels {
+    private NativeKernels() {}
+
+    /** The library's entry points, bound once by JNA direct mapping. Addresses are passed as {@code long}. */
+    static final class C {
+        private C() {}
+
+        static native int t4j_kernels_abi();
+
+        static native int t4j_has_avx512bf16();
+
+        static native int t4j_use_gomp(long parallel, long threadNum, long numThreads);
+
+        static native void t4j_gemv_bf16_parallel(long w, long x, long y, long in, long rows, int threads);
+
+        static native int t4j_attention_decode(int dtype, long q, long k, long v, long mask, long out, long batch,
+                long heads, long rows, long keys, long dim, long[] strides, float scale, int threads);
+    }
+
+    /** The C file's {@code T4J_KERNELS_ABI}: a library built from another version of it is not used. */
+    private static final int ABI = 3;
+    private static final String UNAVAILABLE_REASON = load();
+    /** Whether the kernels run on LibTorch's OpenMP threads (else on the caller's only). */
+    private static final boolean PARALLEL = UNAVAILABLE_REASON == null && useLibTorchOpenMp();
+
+    private static String load() {
+        if ("false".equalsIgnoreCase(System.getProperty("transformers4j.nativeKernels"))) {
+            return "disabled by -Dtransformers4j.nativeKernels=false";
+        }
+        try {
+            // JNA finds linux-x86-64/libt4jkernels.so on the classpath (extracted to a temporary file) or on
+            // jna.library.path.
+            Native.register(C.class, NativeLibrary.getInstance("t4jkernels"));
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            return "libt4jkernels not found or not loadable (" + e.getMessage() + ")";
+        }
+        int abi = C.t4j_kernels_abi();
+        if (abi != ABI) {
+            return "libt4jkernels is ABI " + abi + ", transformers4j expects " + ABI;
+        }
+        if (C.t4j_has_avx512bf16() != 1) {
+            return "this CPU lacks AVX512-BF16";
+        }
+        return null;
+    }
+
+    /**
+     * Binds the kernels to the OpenMP runtime in LibTorch's folder (DJL's LibTorch ships GCC's libgomp; Intel's
+     * libiomp5 exports the same GOMP entry points).
+     */
+    private static boolean useLibTorchOpenMp() {
+        try (DirectoryStream<Path> libs = Files.newDirectoryStream(Path.of(LibUtils.getLibtorchPath()),
+                "{libgomp,libiomp5}*.so*")) {
+            for (Path lib : libs) {
+                NativeLibrary omp = NativeLibrary.getInstance(lib.toString());
+                long parallel = Pointer.nativeValue(omp.getFunction("GOMP_parallel"));
+                long threadNum = Pointer.nativeValue(omp.getFunction("omp_get_thread_num"));
+                long numThreads = Pointer.nativeValue(omp.getFunction("omp_get_num_threads"));
+                return C.t4j_use_gomp(parallel, threadNum, numThreads) == 0;
+            }
+        } catch (IOException | RuntimeException | UnsatisfiedLinkError e) {
+            return false;
+        }
+        return false;
+    }
+
+    static boolean isAvailable() {
+        return UNAVAILABLE_REASON == null;
+    }
+
+    static boolean isParallel() {
+        return PARALLEL;
+    }
+
+    static String unavailableReason() {
+        return UNAVAILABLE_REASON;
+    }
+}
