@@ -20,5 +20,5 @@ if [ "$out/libt4jkernels.so" -nt "$src" ]; then
 fi
 # -O2 is enough: the loop is intrinsics. The kernel carries its own target attribute, so the library loads on any
 # x86-64 CPU and says at run time (t4j_has_avx512bf16) whether the kernel can run.
-"$cc" -O2 -std=c11 -shared -fPIC -fvisibility=default -Wall -Wextra -Werror -o "$out/libt4jkernels.so.tmp" "$src"
+"$cc" -O2 -std=c11 -shared -fPIC -fvisibility=default -Wall -Wextra -Werror -o "$out/libt4jkernels.so.tmp" "$src" -lm
 mv -f "$out/libt4jkernels.so.tmp" "$out/libt4jkernels.so"

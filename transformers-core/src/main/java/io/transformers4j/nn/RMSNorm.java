@@ -29,15 +29,27 @@ public final class RMSNorm {
      * multiplication by {@code weight}, so a float16 model rounds exactly where Python's does.
      */
     public static NDArray rmsNorm(NDArray x, NDArray weight, float eps) {
-        return rmsNorm(x, weight, x.getManager().create(eps));
+        return rmsNorm(x, weight, eps, null);
     }
 
     /**
-     * As {@link #rmsNorm(NDArray, NDArray, float)} with {@code eps} a float32 scalar tensor: a module that runs many
-     * times (a decoder's norms, once per generated token) creates it once instead of one scalar tensor per call. The
-     * sum is the same float32 addition either way.
+     * As {@link #rmsNorm(NDArray, NDArray, float)}, with {@code epsTensor} the same eps as a float32 scalar tensor (or
+     * null): a module that runs many times (a decoder's norms, once per generated token) creates it once instead of
+     * one scalar tensor per call where the op-by-op form runs. The sum is the same float32 addition either way.
+     *
+     * <p>Float32 and bfloat16 go through {@link TorchOps#fusedRmsNorm} where the native kernels run (one call
+     * instead of eight LibTorch ops; same roundings, the mean of squares summed in another order).
      */
-    public static NDArray rmsNorm(NDArray x, NDArray weight, NDArray eps) {
+    public static NDArray rmsNorm(NDArray x, NDArray weight, float eps, NDArray epsTensor) {
+        NDArray fused = TorchOps.fusedRmsNorm(x, weight, eps);
+        if (fused != null) {
+            return fused;
+        }
+        return opByOp(x, weight, epsTensor != null ? epsTensor : x.getManager().create(eps));
+    }
+
+    /** The op-by-op form, Python's own: the reference the fused kernel is tested against. */
+    public static NDArray opByOp(NDArray x, NDArray weight, NDArray eps) {
         // Each temporary is closed as soon as it is used, as Python's reference counting frees it: over a long prompt
         // the float32 copies are several MB each, and the enclosing scope would otherwise hold them all until the
         // layer returns. Closing early changes no number and adds no native call (a closed array is not freed again).

@@ -140,6 +140,51 @@ public final class TorchOps {
         return LibTorchBridge.get().hasMkldnnLinear();
     }
 
+    /**
+     * Python's LlamaRMSNorm in one native call ({@code libt4jkernels}, where {@link Bf16Gemv#isAvailable()}):
+     * {@code weight * (x.float() * rsqrt(mean(x.float()^2, -1) + eps)).to(x.dtype)}, float32 statistics and the same
+     * two roundings as the op-by-op form; the mean of squares is summed in another order than LibTorch's, so a result
+     * can differ from it by a rounding. Decoding runs two norms per layer per token, each eight small LibTorch ops.
+     *
+     * @param x (..., n) contiguous, float32 or bfloat16
+     * @param weight (n), of x's dtype
+     * @return a new array of x's shape and dtype in x's manager; null when the kernel does not take these arguments
+     *     (unavailable, another dtype or device, not contiguous), for the caller to compute op by op
+     */
+    public static NDArray fusedRmsNorm(NDArray x, NDArray weight, float eps) {
+        if (!NativeKernels.isAvailable() || !(x instanceof PtNDArray) || !(weight instanceof PtNDArray)) {
+            return null;
+        }
+        LibTorchBridge b = LibTorchBridge.get();
+        long hx = ((PtNDArray) x).getHandle();
+        long hw = ((PtNDArray) weight).getHandle();
+        DType dtype = b.dtype(hx);
+        if ((dtype != DType.F32 && dtype != DType.BF16) || b.dtype(hw) != dtype || !b.isCpu(hx) || !b.isCpu(hw)) {
+            return null;
+        }
+        long[] xs = b.sizes(hx);
+        long[] ws = b.sizes(hw);
+        if (xs.length == 0 || ws.length != 1 || ws[0] != xs[xs.length - 1] || b.strides(hw)[0] != 1
+                || !isContiguous(xs, b.strides(hx))) {
+            return null;
+        }
+        long n = xs[xs.length - 1];
+        long rows = n == 0 ? 0 : b.numel(hx) / n;
+        long out = b.emptyCpu(xs, dtype);
+        try {
+            int rc = NativeKernels.C.t4j_rms_norm(dtype == DType.F32 ? 0 : 1, b.dataPtr(hx), b.dataPtr(hw),
+                    b.dataPtr(out), rows, n, eps);
+            if (rc != 0) {
+                b.delete(out);
+                return null;
+            }
+            return new PtNDArray(((PtNDArray) x).getManager(), out);
+        } catch (RuntimeException | Error e) {
+            b.delete(out);
+            throw e;
+        }
+    }
+
     /** {@code torch.nn.functional.silu(x)} = {@code x * sigmoid(x)} (also called swish). */
     public static NDArray silu(NDArray x) {
         return unaryFloat(Op.SILU, "silu", x);
@@ -492,6 +537,18 @@ public final class TorchOps {
             throw new IllegalStateException(fn + ": " + arg + " is closed");
         }
         return p;
+    }
+
+    /** Row-major contiguous, ignoring the strides of size-1 axes (LibTorch leaves them arbitrary in views). */
+    private static boolean isContiguous(long[] sizes, long[] strides) {
+        long expected = 1;
+        for (int i = sizes.length - 1; i >= 0; i--) {
+            if (sizes[i] != 1 && strides[i] != expected) {
+                return false;
+            }
+            expected *= sizes[i];
+        }
+        return true;
     }
 
     private static PtNDManager ptManager(NDManager manager, String fn) {

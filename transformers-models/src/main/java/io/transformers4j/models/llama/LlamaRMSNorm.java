@@ -11,14 +11,16 @@ import io.transformers4j.weights.Weights;
  */
 final class LlamaRMSNorm {
     private final NDArray weight; // (hidden)
+    private final float eps;
     private final NDArray varianceEpsilon; // float32 scalar, made once: it is added once per norm per token
 
     LlamaRMSNorm(Weights w, int hiddenSize, double eps) {
         this.weight = w.get("weight", Init.ONES, hiddenSize);
-        this.varianceEpsilon = weight.getManager().create((float) eps);
+        this.eps = (float) eps;
+        this.varianceEpsilon = weight.getManager().create(this.eps);
     }
 
     NDArray forward(NDArray hiddenStates) {
-        return RMSNorm.rmsNorm(hiddenStates, weight, varianceEpsilon);
+        return RMSNorm.rmsNorm(hiddenStates, weight, eps, varianceEpsilon);
     }
 }
