@@ -21,7 +21,7 @@
 #include <string.h>
 #include <immintrin.h>
 
-#define T4J_KERNELS_ABI 5
+#define T4J_KERNELS_ABI 6
 
 int t4j_kernels_abi(void) { return T4J_KERNELS_ABI; }
 
@@ -199,5 +199,54 @@ int t4j_rms_norm(int32_t dtype, const void *x, const void *w, void *out, int64_t
         return -1;
     }
     rms_norm_rows(dtype, x, w, out, rows, n, eps);
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------------------------------------
+ * apply_rotary_pos_emb for one tensor: out = x * cos + rotate_half(x) * sin, rotate_half(x) = cat(-x2, x1) over the
+ * halves of the last axis; each product and the sum rounded to the tensor's type, as LibTorch's three ops do (no
+ * fused multiply-add: this file is compiled as ISO C, where GCC does not contract). x and the tables may be views
+ * (strides in elements, 0 for a broadcast axis); out is (B, H, T, D) contiguous. */
+static inline float round_to(float f, int dt) {
+    if (dt == 0) {
+        return f;
+    }
+    uint32_t u = (uint32_t) to_bf16(f) << 16;
+    float r;
+    memcpy(&r, &u, sizeof r);
+    return r;
+}
+
+int t4j_rotary(int32_t dt, const void *x, const void *cos_t, const void *sin_t, void *out, int64_t B, int64_t H,
+               int64_t T, int64_t D, const int64_t *st) {
+    if ((dt != 0 && dt != 1) || D % 2 != 0) {
+        return -1;
+    }
+    const int64_t half = D / 2;
+    const int64_t esz = dt == 0 ? 4 : 2;
+    int64_t o = 0;
+    for (int64_t b = 0; b < B; b++) {
+        for (int64_t h = 0; h < H; h++) {
+            for (int64_t t = 0; t < T; t++) {
+                const char *xr = (const char *) x + (b * st[0] + h * st[1] + t * st[2]) * esz;
+                const char *cr = (const char *) cos_t + (b * st[4] + h * st[5] + t * st[6]) * esz;
+                const char *sr = (const char *) sin_t + (b * st[8] + h * st[9] + t * st[10]) * esz;
+                for (int64_t i = 0; i < D; i++) {
+                    float xi = load1(xr, i * st[3], dt);
+                    float rot = i < half ? -load1(xr, (i + half) * st[3], dt) : load1(xr, (i - half) * st[3], dt);
+                    float v = round_to(round_to(xi * load1(cr, i * st[7], dt), dt)
+                                       + round_to(rot * load1(sr, i * st[11], dt), dt), dt);
+                    if (dt == 0) {
+                        ((float *) out)[o + i] = v;
+                    } else {
+                        uint32_t u;
+                        memcpy(&u, &v, sizeof u);
+                        ((uint16_t *) out)[o + i] = (uint16_t) (u >> 16);
+                    }
+                }
+                o += D;
+            }
+        }
+    }
     return 0;
 }

@@ -83,6 +83,11 @@ public final class RotaryEmbedding {
     public static NDArray applyRotaryPosEmb(NDArray x, NDArray cos, NDArray sin) {
         NDArray c = cos.getShape().dimension() == 3 ? cos.expandDims(1) : cos; // (B, 1, T, dim)
         NDArray s = sin.getShape().dimension() == 3 ? sin.expandDims(1) : sin;
+        // One native call where the kernels run (same roundings, same bits); six LibTorch ops otherwise.
+        NDArray fused = TorchOps.fusedRotary(x, c, s);
+        if (fused != null) {
+            return fused;
+        }
         // (x * cos) + (rotate_half(x) * sin) with the second product and the sum made in place in fresh temporaries:
         // the same roundings, two fewer (batch, heads, seq, dim) buffers alive at once.
         NDArray rotated = rotateHalf(x).muli(s);

@@ -141,6 +141,74 @@ public final class TorchOps {
     }
 
     /**
+     * Python's {@code apply_rotary_pos_emb} for one tensor in one native call (where {@link Bf16Gemv#isAvailable()}):
+     * {@code x * cos + rotate_half(x) * sin}, each product and the sum rounded to x's dtype as LibTorch's ops round
+     * them, so the result is the op-by-op one to the bit. A decoding step applies it twice per layer, each six small
+     * LibTorch ops.
+     *
+     * @param x (batch, heads, seq, dim), float32 or bfloat16, any strides (e.g. a transposed projection)
+     * @param cos (batch or 1, 1 or heads, seq, dim) of x's dtype
+     * @param sin as cos
+     * @return a new contiguous (batch, heads, seq, dim) array in x's manager; null when the kernel does not take these
+     *     arguments, for the caller to compute op by op
+     */
+    public static NDArray fusedRotary(NDArray x, NDArray cos, NDArray sin) {
+        if (!NativeKernels.isAvailable() || !(x instanceof PtNDArray) || !(cos instanceof PtNDArray)
+                || !(sin instanceof PtNDArray)) {
+            return null;
+        }
+        LibTorchBridge b = LibTorchBridge.get();
+        long hx = ((PtNDArray) x).getHandle();
+        long hc = ((PtNDArray) cos).getHandle();
+        long hs = ((PtNDArray) sin).getHandle();
+        DType dtype = b.dtype(hx);
+        if ((dtype != DType.F32 && dtype != DType.BF16) || b.dtype(hc) != dtype || b.dtype(hs) != dtype
+                || !b.isCpu(hx) || !b.isCpu(hc) || !b.isCpu(hs)) {
+            return null;
+        }
+        long[] xs = b.sizes(hx);
+        long[] cs = b.sizes(hc);
+        long[] ss = b.sizes(hs);
+        if (xs.length != 4 || xs[3] % 2 != 0 || !broadcastsTo(cs, xs) || !broadcastsTo(ss, xs)) {
+            return null;
+        }
+        long[] strides = new long[12];
+        long[][] all = {b.strides(hx), b.strides(hc), b.strides(hs)};
+        long[][] sizes = {xs, cs, ss};
+        for (int t = 0; t < 3; t++) {
+            for (int d = 0; d < 4; d++) {
+                strides[t * 4 + d] = sizes[t][d] == 1 ? 0 : all[t][d];
+            }
+        }
+        long out = b.emptyCpu(xs, dtype);
+        try {
+            int rc = NativeKernels.C.t4j_rotary(dtype == DType.F32 ? 0 : 1, b.dataPtr(hx), b.dataPtr(hc),
+                    b.dataPtr(hs), b.dataPtr(out), xs[0], xs[1], xs[2], xs[3], strides);
+            if (rc != 0) {
+                b.delete(out);
+                return null;
+            }
+            return new PtNDArray(((PtNDArray) x).getManager(), out);
+        } catch (RuntimeException | Error e) {
+            b.delete(out);
+            throw e;
+        }
+    }
+
+    /** Whether a table of shape {@code t} broadcasts to {@code x} (4-D, each axis equal or 1; the last equal). */
+    private static boolean broadcastsTo(long[] t, long[] x) {
+        if (t.length != 4 || t[3] != x[3]) {
+            return false;
+        }
+        for (int d = 0; d < 3; d++) {
+            if (t[d] != x[d] && t[d] != 1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Python's LlamaRMSNorm in one native call ({@code libt4jkernels}, where {@link Bf16Gemv#isAvailable()}):
      * {@code weight * (x.float() * rsqrt(mean(x.float()^2, -1) + eps)).to(x.dtype)}, float32 statistics and the same
      * two roundings as the op-by-op form; the mean of squares is summed in another order than LibTorch's, so a result
