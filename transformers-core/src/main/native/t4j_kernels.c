@@ -21,7 +21,7 @@
 #include <string.h>
 #include <immintrin.h>
 
-#define T4J_KERNELS_ABI 6
+#define T4J_KERNELS_ABI 7
 
 int t4j_kernels_abi(void) { return T4J_KERNELS_ABI; }
 
@@ -249,4 +249,289 @@ int t4j_rotary(int32_t dt, const void *x, const void *cos_t, const void *sin_t, 
         }
     }
     return 0;
+}
+
+/* ---------------------------------------------------------------------------------------------------------------
+ * Attention of one new token (decoding): softmax(q k^T * scale + mask) v for every query row of every (batch, head),
+ * over S cached keys. LibTorch's fused CPU kernel (flash attention) is made for blocks of queries; for a handful of
+ * query rows its set-up dominates (~100 us per layer for 4 heads x 640 keys where reading the keys and values takes
+ * ~25 us). Same arithmetic as that kernel: float32 dot products, scale, additive mask, max-subtracted exponentials
+ * summed in float32; for bfloat16 the exponentials are rounded to bfloat16 before they weight the values (LibTorch's
+ * kernel multiplies them with V in bfloat16, as Python's eager attention casts its probabilities); a float32 weighted
+ * sum, divided by the sum, rounded once to the output type. */
+
+/* exp for float32 lanes: 2^n * p(r), x = n ln2 + r, |r| <= ln2 / 2, degree-6 polynomial (Cephes' coefficients):
+ * within 2 ulp over the range softmax uses (x <= 0); underflows to 0 below -87.3. */
+__attribute__((target("avx512f")))
+static inline __m512 exp_ps(__m512 x) {
+    const __m512 lo = _mm512_set1_ps(-87.33654f);
+    x = _mm512_max_ps(x, lo);
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+    __m512i e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
+    return _mm512_mul_ps(p, _mm512_castsi512_ps(e));
+}
+
+/* Non-negative finite float32 lanes rounded to bfloat16 values (nearest-even), kept as float32. */
+__attribute__((target("avx512f")))
+static inline __m512 round_bf16_ps(__m512 x) {
+    __m512i u = _mm512_castps_si512(x);
+    __m512i odd = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
+    u = _mm512_add_epi32(u, _mm512_add_epi32(odd, _mm512_set1_epi32(0x7fff)));
+    return _mm512_castsi512_ps(_mm512_and_si512(u, _mm512_set1_epi32((int) 0xffff0000u)));
+}
+
+/* Lane t of the result = the sum of the 16 lanes of a[t]: four shuffle-and-add levels for 16 sums. The levels leave
+ * key 4i + k in lane 4k + i; the last permutation puts key t in lane t. */
+__attribute__((target("avx512f")))
+static inline __m512 reduce16_ps(const __m512 *a) {
+    __m512 t[8], u[4], v[2];
+    for (int i = 0; i < 8; i++) {
+        t[i] = _mm512_add_ps(_mm512_shuffle_f32x4(a[2 * i], a[2 * i + 1], 0x44),
+                             _mm512_shuffle_f32x4(a[2 * i], a[2 * i + 1], 0xEE));
+    }
+    for (int m = 0; m < 4; m++) {
+        u[m] = _mm512_add_ps(_mm512_shuffle_f32x4(t[2 * m], t[2 * m + 1], 0x88),
+                             _mm512_shuffle_f32x4(t[2 * m], t[2 * m + 1], 0xDD));
+    }
+    for (int m = 0; m < 2; m++) {
+        v[m] = _mm512_add_ps(_mm512_shuffle_ps(u[2 * m], u[2 * m + 1], 0x44),
+                             _mm512_shuffle_ps(u[2 * m], u[2 * m + 1], 0xEE));
+    }
+    __m512 w = _mm512_add_ps(_mm512_shuffle_ps(v[0], v[1], 0x88), _mm512_shuffle_ps(v[0], v[1], 0xDD));
+    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    return _mm512_permutexvar_ps(order, w);
+}
+
+struct attn_job {
+    int dtype;
+    const char *q, *k, *v, *mask;
+    char *out;
+    int64_t batch, heads, rows, keys, dim;
+    int64_t q_sb, q_sh, q_sr, k_sb, k_sh, k_ss, v_sb, v_sh, v_ss, m_sb, o_sb, o_sh, o_sr; /* element strides */
+    float scale;
+    volatile int failed; /* a row whose every key is masked: left to LibTorch */
+};
+
+#define T4J_MAX_ROWS 16
+#define T4J_MAX_DIM 512
+
+/* One (batch, head): R query rows against S keys. Always inlined into versions with a constant dtype and head size
+ * (below), so the inner loops unroll and their accumulators stay in registers. The keys are visited in blocks that
+ * stay in L1 while every query row reads them, and the values in column chunks that four rows share. */
+#define T4J_KEY_BLOCK 64
+
+__attribute__((target("avx512f,avx512bw"), always_inline))
+static inline void attention_impl(const struct attn_job *j, int64_t b, int64_t h, float *scores, const int dt,
+                                  const int64_t nv) {
+    const int64_t esz = dt == 0 ? 4 : 2;
+    const int64_t R = j->rows, S = j->keys;
+    const float scale = j->scale;
+    const char *kb = j->k + (b * j->k_sb + h * j->k_sh) * esz;
+    const char *vb = j->v + (b * j->v_sb + h * j->v_sh) * esz;
+    const char *mb = j->mask == NULL ? NULL : j->mask + b * j->m_sb * esz;
+    float *inv_sum = scores + R * S; /* R more floats after the scores */
+
+    /* scores[r][s] = q_r . k_s * scale + mask_s */
+    for (int64_t s0 = 0; s0 < S; s0 += T4J_KEY_BLOCK) {
+        int64_t s1 = s0 + T4J_KEY_BLOCK < S ? s0 + T4J_KEY_BLOCK : S;
+        for (int64_t r = 0; r < R; r++) {
+            const char *qr = j->q + (b * j->q_sb + h * j->q_sh + r * j->q_sr) * esz;
+            __m512 q[T4J_MAX_DIM / 16];
+#pragma GCC unroll 32
+            for (int64_t c = 0; c < nv; c++) {
+                q[c] = load16(qr, c * 16, dt);
+            }
+            float *sr = scores + r * S;
+            int64_t s = s0;
+            for (; s + 16 <= s1; s += 16) {
+                /* 16 keys at once: one accumulator each, then one transposing reduction instead of 16 */
+                __m512 acc[16];
+#pragma GCC unroll 16
+                for (int t = 0; t < 16; t++) {
+                    acc[t] = _mm512_setzero_ps();
+                }
+#pragma GCC unroll 32
+                for (int64_t c = 0; c < nv; c++) {
+#pragma GCC unroll 16
+                    for (int t = 0; t < 16; t++) {
+                        acc[t] = _mm512_fmadd_ps(q[c], load16(kb + (s + t) * j->k_ss * esz, c * 16, dt), acc[t]);
+                    }
+                }
+                __m512 sums = reduce16_ps(acc);
+                sums = _mm512_mul_ps(sums, _mm512_set1_ps(scale));
+                if (mb != NULL) {
+                    sums = _mm512_add_ps(sums, load16(mb, s, dt));
+                }
+                _mm512_storeu_ps(sr + s, sums);
+            }
+            for (; s < s1; s++) {
+                const char *ks = kb + s * j->k_ss * esz;
+                __m512 a0 = _mm512_setzero_ps();
+#pragma GCC unroll 32
+                for (int64_t c = 0; c < nv; c++) {
+                    a0 = _mm512_fmadd_ps(q[c], load16(ks, c * 16, dt), a0);
+                }
+                sr[s] = _mm512_reduce_add_ps(a0) * scale + (mb == NULL ? 0.0f : load1(mb, s, dt));
+            }
+        }
+    }
+    /* softmax numerators in place, and 1 / their sum */
+    for (int64_t r = 0; r < R; r++) {
+        float *sr = scores + r * S;
+        __m512 vmax = _mm512_set1_ps(-INFINITY);
+        int64_t s = 0;
+        for (; s + 16 <= S; s += 16) {
+            vmax = _mm512_max_ps(vmax, _mm512_loadu_ps(sr + s));
+        }
+        float mx = _mm512_reduce_max_ps(vmax);
+        for (; s < S; s++) {
+            mx = sr[s] > mx ? sr[s] : mx;
+        }
+        if (mx == -INFINITY) {
+            ((struct attn_job *) j)->failed = 1;
+            return;
+        }
+        __m512 vmx = _mm512_set1_ps(mx);
+        __m512 vsum = _mm512_setzero_ps();
+        for (s = 0; s + 16 <= S; s += 16) {
+            __m512 e = exp_ps(_mm512_sub_ps(_mm512_loadu_ps(sr + s), vmx));
+            vsum = _mm512_add_ps(vsum, e);
+            _mm512_storeu_ps(sr + s, dt == 0 ? e : round_bf16_ps(e));
+        }
+        if (s < S) {
+            __mmask16 mk = (__mmask16) ((1u << (S - s)) - 1u);
+            __m512 e = exp_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(mk, sr + s), vmx));
+            vsum = _mm512_add_ps(vsum, _mm512_maskz_mov_ps(mk, e));
+            _mm512_mask_storeu_ps(sr + s, mk, dt == 0 ? e : round_bf16_ps(e));
+        }
+        inv_sum[r] = 1.0f / _mm512_reduce_add_ps(vsum);
+    }
+    /* out_r = sum_s p_rs v_s / sum_r: four rows at a time share each 64-column chunk of a value row */
+    for (int64_t r0 = 0; r0 < R; r0 += 4) {
+        int64_t rn = R - r0 < 4 ? R - r0 : 4;
+        for (int64_t c0 = 0; c0 < nv; c0 += 4) {
+            int64_t cn = nv - c0 < 4 ? nv - c0 : 4;
+            __m512 acc[4][4];
+#pragma GCC unroll 4
+            for (int64_t r = 0; r < 4; r++) {
+#pragma GCC unroll 4
+                for (int64_t c = 0; c < 4; c++) {
+                    acc[r][c] = _mm512_setzero_ps();
+                }
+            }
+            for (int64_t s = 0; s < S; s++) {
+                const char *vs = vb + s * j->v_ss * esz;
+                __m512 vv[4];
+#pragma GCC unroll 4
+                for (int64_t c = 0; c < 4; c++) {
+                    vv[c] = c < cn ? load16(vs, (c0 + c) * 16, dt) : _mm512_setzero_ps();
+                }
+#pragma GCC unroll 4
+                for (int64_t r = 0; r < 4; r++) {
+                    if (r < rn) {
+                        __m512 p = _mm512_set1_ps(scores[(r0 + r) * S + s]);
+#pragma GCC unroll 4
+                        for (int64_t c = 0; c < 4; c++) {
+                            acc[r][c] = _mm512_fmadd_ps(p, vv[c], acc[r][c]);
+                        }
+                    }
+                }
+            }
+            for (int64_t r = 0; r < rn; r++) {
+                char *orow = j->out + (b * j->o_sb + h * j->o_sh + (r0 + r) * j->o_sr) * esz;
+                __m512 is = _mm512_set1_ps(inv_sum[r0 + r]);
+                for (int64_t c = 0; c < cn; c++) {
+                    __m512 o = _mm512_mul_ps(acc[r][c], is);
+                    if (dt == 0) {
+                        _mm512_storeu_ps((float *) orow + (c0 + c) * 16, o);
+                    } else {
+                        float tmp[16];
+                        _mm512_storeu_ps(tmp, o);
+                        for (int t = 0; t < 16; t++) {
+                            ((uint16_t *) orow)[(c0 + c) * 16 + t] = to_bf16(tmp[t]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#define T4J_ATTENTION_VERSION(NAME, DT, NV)                                                                    \
+    __attribute__((target("avx512f,avx512bw"))) static void NAME(const struct attn_job *j, int64_t b, int64_t h,  \
+                                                                  float *scores) {                             \
+        attention_impl(j, b, h, scores, DT, NV);                                                                \
+    }
+T4J_ATTENTION_VERSION(attention_f32_64, 0, 4)
+T4J_ATTENTION_VERSION(attention_f32_128, 0, 8)
+T4J_ATTENTION_VERSION(attention_bf16_64, 1, 4)
+T4J_ATTENTION_VERSION(attention_bf16_128, 1, 8)
+T4J_ATTENTION_VERSION(attention_f32_any, 0, j->dim / 16)
+T4J_ATTENTION_VERSION(attention_bf16_any, 1, j->dim / 16)
+
+static void attention_one(const struct attn_job *j, int64_t b, int64_t h, float *scores) {
+    if (j->dim == 128) {
+        (j->dtype == 0 ? attention_f32_128 : attention_bf16_128)(j, b, h, scores);
+    } else if (j->dim == 64) {
+        (j->dtype == 0 ? attention_f32_64 : attention_bf16_64)(j, b, h, scores);
+    } else {
+        (j->dtype == 0 ? attention_f32_any : attention_bf16_any)(j, b, h, scores);
+    }
+}
+
+static void attention_part(void *data) {
+    struct attn_job *j = (struct attn_job *) data;
+    int64_t t = gomp_parallel == NULL ? 0 : omp_thread_num();
+    int64_t n = gomp_parallel == NULL ? 1 : omp_num_threads();
+    int64_t tasks = j->batch * j->heads;
+    float *scores = (float *) malloc(sizeof(float) * (size_t) (j->rows * (j->keys + 1)));
+    if (scores == NULL) {
+        j->failed = 1;
+        return;
+    }
+    for (int64_t i = tasks * t / n; i < tasks * (t + 1) / n; i++) {
+        attention_one(j, i / j->heads, i % j->heads, scores);
+    }
+    free(scores);
+}
+
+/* Returns 0, or -1 when it did not compute (unsupported sizes, a fully masked row, out of memory): the caller then
+ * runs LibTorch's kernel. Strides are in elements; the last dimension of every tensor is contiguous. */
+int t4j_attention_decode(int32_t dtype, const void *q, const void *k, const void *v, const void *mask, void *out,
+                         int64_t batch, int64_t heads, int64_t rows, int64_t keys, int64_t dim,
+                         const int64_t *strides, float scale, int32_t threads) {
+    if ((dtype != 0 && dtype != 1) || rows < 1 || rows > T4J_MAX_ROWS || dim < 16 || dim > T4J_MAX_DIM
+        || dim % 16 != 0 || keys < 1) {
+        return -1;
+    }
+    struct attn_job j = {dtype, q, k, v, mask, out, batch, heads, rows, keys, dim,
+                         strides[0], strides[1], strides[2], strides[3], strides[4], strides[5],
+                         strides[6], strides[7], strides[8], strides[9], strides[10], strides[11], strides[12],
+                         scale, 0};
+    int64_t tasks = batch * heads;
+    int64_t n = threads < tasks ? threads : tasks;
+    if (n <= 1 || gomp_parallel == NULL) {
+        /* serial: attention_part with one "thread" */
+        float *scores = (float *) malloc(sizeof(float) * (size_t) (rows * (keys + 1)));
+        if (scores == NULL) {
+            return -1;
+        }
+        for (int64_t i = 0; i < tasks && !j.failed; i++) {
+            attention_one(&j, i / heads, i % heads, scores);
+        }
+        free(scores);
+    } else {
+        gomp_parallel(attention_part, &j, (unsigned) n, 0);
+    }
+    return j.failed ? -1 : 0;
 }

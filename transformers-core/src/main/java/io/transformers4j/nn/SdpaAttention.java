@@ -3,6 +3,7 @@ package io.transformers4j.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import io.transformers4j.torch.DecodeAttention;
 import io.transformers4j.torch.TorchOps;
 
 /**
@@ -42,14 +43,18 @@ public final class SdpaAttention {
             key = key.get(new NDIndex(":, :, :{}", keys));     // views: no copy
             value = value.get(new NDIndex(":, :, :{}", keys));
         }
-        if (seq == 1 && nRep > 1) {
+        if (seq == 1) {
             // One new token: the nRep query heads of a group become nRep query rows against the group's single
             // key/value head, (B, kvh, nRep, hd). Each row is the same dot products and softmax as with repeat_kv,
             // without copying the cached keys and values nRep times on every step. The (B, 1, 1, keys) mask is the
-            // same for every row and broadcasts.
-            NDArray grouped = query.reshape(batch, kvHeads, nRep, headDim);
-            NDArray out = TorchOps.scaledDotProductAttention(grouped, key, value, mask, false, null);
-            return out.reshape(batch, heads, 1, headDim);
+            // same for every row and broadcasts. A few rows per head are what DecodeAttention's kernel is for;
+            // LibTorch's fused kernel computes where it does not run.
+            NDArray grouped = nRep > 1 ? query.reshape(batch, kvHeads, nRep, headDim) : query;
+            NDArray out = DecodeAttention.attention(grouped, key, value, mask);
+            if (out == null) {
+                out = TorchOps.scaledDotProductAttention(grouped, key, value, mask, false, null);
+            }
+            return nRep > 1 ? out.reshape(batch, heads, 1, headDim) : out;
         }
         NDArray k = EagerAttention.repeatKv(key, nRep);   // (B, nh, S, hd)
         NDArray v = EagerAttention.repeatKv(value, nRep); // (B, nh, S, hd)
