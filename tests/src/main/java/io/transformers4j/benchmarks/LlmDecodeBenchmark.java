@@ -111,7 +111,8 @@ public final class LlmDecodeBenchmark {
     // ================================================================== options
 
     record Options(Path dir, int threads, List<Integer> threadCounts, int promptTokens, int newTokens, int rounds,
-            List<String> dtypes, String jlamaJava, String jlamaClasspath, boolean jmh, String child, boolean bare) {
+            List<String> dtypes, String jlamaJava, String jlamaClasspath, boolean jmh, String child, boolean bare,
+            List<String> jvmArgs) {
 
         static Options parse(String[] args) {
             Map<String, String> m = new TreeMap<>();
@@ -138,7 +139,7 @@ public final class LlmDecodeBenchmark {
                     Integer.parseInt(m.getOrDefault("rounds", "2")),
                     List.of(m.getOrDefault("dtypes", "f32,bf16").split(",")),
                     m.get("jlama-java"), m.get("jlama-classpath"), m.containsKey("jmh"), m.get("child"),
-                    m.containsKey("bare"));
+                    m.containsKey("bare"), List.of(m.getOrDefault("jvm-args", "-Xmx1g").trim().split("\\s+")));
             for (String d : o.dtypes) {
                 if (!d.equals("f32") && !d.equals("bf16")) {
                     throw new IllegalArgumentException("--dtypes takes f32 and/or bf16, got " + d);
@@ -154,7 +155,7 @@ public final class LlmDecodeBenchmark {
 
         Options withThreads(int t) {
             return new Options(dir, t, List.of(t), promptTokens, newTokens, rounds, dtypes, jlamaJava, jlamaClasspath,
-                    jmh, child, bare);
+                    jmh, child, bare, jvmArgs);
         }
 
         List<String> childArgs(String dtype, boolean withBareLoop) {
@@ -169,7 +170,8 @@ public final class LlmDecodeBenchmark {
     }
 
     static final String USAGE = "usage: LlmDecodeBenchmark [--threads 1,2] [--dtypes f32,bf16] [--rounds R] "
-            + "[--prompt-tokens 512] [--new-tokens 256] [--dir DIR] [--jlama-java JAVA --jlama-classpath CP] [--jmh]";
+            + "[--prompt-tokens 512] [--new-tokens 256] [--dir DIR] [--jlama-java JAVA --jlama-classpath CP] [--jmh] "
+            + "[--jvm-args \"-Xmx1g -Xmn16m\"] (JVM options of our child processes; default -Xmx1g)";
 
     // ================================================================== main: the whole comparison
 
@@ -513,8 +515,9 @@ public final class LlmDecodeBenchmark {
             InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dai.djl.offline=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                "-Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error", "-Xmx1g",
-                "-cp", System.getProperty("java.class.path"), LlmDecodeBenchmark.class.getName()));
+                "-Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error"));
+        cmd.addAll(o.jvmArgs);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), LlmDecodeBenchmark.class.getName()));
         cmd.addAll(o.childArgs(dtype, withBareLoop));
         System.out.println("-- transformers4j " + dtype + " (fresh JVM)");
         return runAndParse(cmd, "T4J ");
@@ -659,7 +662,9 @@ public final class LlmDecodeBenchmark {
             out.println();
         }
         out.println("[min-max] over rounds. JVM,LibTorch = VmRSS once the engine and bridge are loaded, before "
-                + "the model.");
+                + "the model. Our JVMs ran with " + String.join(" ", o.jvmArgs) + "; native kernels "
+                + (io.transformers4j.torch.Bf16Gemv.isAvailable() ? "on" : "off ("
+                        + io.transformers4j.torch.Bf16Gemv.unavailableReason() + ")") + ".");
         if (jlamaNote != null) {
             out.println("Jlama " + jlamaNote);
         }
