@@ -1,5 +1,12 @@
 /*
- * transformers4j native kernels: what LibTorch does slower than the memory allows.
+ * transformers4j native kernels: the parts of a batch-1 decoding step that LibTorch does slower than the memory
+ * allows (docs/performance.md has the measurements):
+ *   t4j_gemv_bf16 / t4j_gemv_bf16_parallel  one-row bfloat16 linear layers (Bf16Gemv.java)
+ *   t4j_attention_decode                    attention for a few query rows per head (DecodeAttention.java)
+ *   t4j_rms_norm                            LlamaRMSNorm (TorchOps.fusedRmsNorm)
+ *   t4j_rotary                              apply_rotary_pos_emb for one tensor (TorchOps.fusedRotary)
+ * Each keeps Python's roundings; the Java side checks dtypes, shapes and strides and falls back to LibTorch for
+ * anything a kernel does not take.
  *
  * t4j_gemv_bf16: y = W x for one bfloat16 row x (a decoding step's linear layer), W (rows, in) row-major bfloat16,
  * y bfloat16. At batch 1 a decoder's time is spent streaming its weights once per token; LibTorch's oneDNN path
@@ -16,8 +23,9 @@
  * The caller (Bf16Gemv.java) checks shapes, types and contiguity; this file only computes. Built by build.sh at
  * `mvn compile`; without gcc or off x86-64 Linux the Java side uses LibTorch.
  */
-#include <stdint.h>
 #include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <immintrin.h>
 
@@ -254,8 +262,8 @@ int t4j_rotary(int32_t dt, const void *x, const void *cos_t, const void *sin_t, 
 /* ---------------------------------------------------------------------------------------------------------------
  * Attention of one new token (decoding): softmax(q k^T * scale + mask) v for every query row of every (batch, head),
  * over S cached keys. LibTorch's fused CPU kernel (flash attention) is made for blocks of queries; for a handful of
- * query rows its set-up dominates (~100 us per layer for 4 heads x 640 keys where reading the keys and values takes
- * ~25 us). Same arithmetic as that kernel: float32 dot products, scale, additive mask, max-subtracted exponentials
+ * query rows its set-up dominates (in the decode benchmark this kernel takes attention from 7.9% to 4.7% of a step on
+ * one thread). Same arithmetic as that kernel: float32 dot products, scale, additive mask, max-subtracted exponentials
  * summed in float32; for bfloat16 the exponentials are rounded to bfloat16 before they weight the values (LibTorch's
  * kernel multiplies them with V in bfloat16, as Python's eager attention casts its probabilities); a float32 weighted
  * sum, divided by the sum, rounded once to the output type. */

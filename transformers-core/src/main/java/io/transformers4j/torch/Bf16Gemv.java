@@ -102,14 +102,11 @@ public final class Bf16Gemv {
         }
         long[] ys = xs.clone();
         ys[ys.length - 1] = w.rows;
-        long hy = b.emptyCpu(ys, DType.BF16);
-        try {
-            long wAddr = b.dataPtr(((PtNDArray) w.tensor).getHandle());
-            NativeKernels.C.t4j_gemv_bf16_parallel(wAddr, b.dataPtr(hx), b.dataPtr(hy), w.in, w.rows, threads);
-            return new PtNDArray(px.getManager(), hy);
-        } catch (RuntimeException | Error e) {
-            b.delete(hy);
-            throw e;
-        }
+        long wAddr = b.dataPtr(((PtNDArray) w.tensor).getHandle());
+        long xAddr = b.dataPtr(hx);
+        return NativeKernels.intoNewTensor(b, px.getManager(), ys, DType.BF16, out -> {
+            NativeKernels.C.t4j_gemv_bf16_parallel(wAddr, xAddr, out, w.in, w.rows, threads);
+            return 0;
+        });
     }
 }

@@ -83,22 +83,12 @@ public final class DecodeAttention {
         if (qst[3] != 1 || kst[3] != 1 || vst[3] != 1) {
             return null;
         }
-        long[] outShape = {batch, heads, rows, dim};
-        long out = b.emptyCpu(outShape, dtype);
-        try {
-            long[] strides = {qst[0], qst[1], qst[2], kst[0], kst[1], kst[2], vst[0], vst[1], vst[2],
-                    maskBatchStride, heads * rows * dim, rows * dim, dim};
-            int rc = NativeKernels.C.t4j_attention_decode(dtype == DType.F32 ? 0 : 1, b.dataPtr(q), b.dataPtr(k),
-                    b.dataPtr(v), m == 0 ? 0 : b.dataPtr(m), b.dataPtr(out), batch, heads, rows, keys, dim, strides,
-                    (float) (1.0 / Math.sqrt(dim)), Torch.numThreads());
-            if (rc != 0) {
-                b.delete(out);
-                return null;
-            }
-            return new PtNDArray(((PtNDArray) query).getManager(), out);
-        } catch (RuntimeException | Error e) {
-            b.delete(out);
-            throw e;
-        }
+        long[] strides = {qst[0], qst[1], qst[2], kst[0], kst[1], kst[2], vst[0], vst[1], vst[2],
+                maskBatchStride, heads * rows * dim, rows * dim, dim};
+        long maskAddress = m == 0 ? 0 : b.dataPtr(m);
+        return NativeKernels.intoNewTensor(b, ((PtNDArray) query).getManager(), new long[] {batch, heads, rows, dim},
+                dtype, out -> NativeKernels.C.t4j_attention_decode(dtype == DType.F32 ? 0 : 1, b.dataPtr(q),
+                        b.dataPtr(k), b.dataPtr(v), maskAddress, out, batch, heads, rows, keys, dim, strides,
+                        (float) (1.0 / Math.sqrt(dim)), Torch.numThreads()));
     }
 }

@@ -1,13 +1,18 @@
 package io.transformers4j.torch;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.jni.LibUtils;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
+import io.transformers4j.weights.DType;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.LongToIntFunction;
 
 /**
  * transformers4j's native kernels ({@code src/main/native/t4j_kernels.c}, built into {@code libt4jkernels.so} at
@@ -85,6 +90,26 @@ final class NativeKernels {
             return false;
         }
         return false;
+    }
+
+    /**
+     * Runs {@code kernel} on the address of a new uninitialised CPU tensor of {@code shape} and {@code dtype} and
+     * returns that tensor in {@code manager}; when the kernel returns non-zero (it declined the arguments), or throws,
+     * the tensor is freed and the result is null (or the exception propagates).
+     */
+    static NDArray intoNewTensor(LibTorchBridge b, PtNDManager manager, long[] shape, DType dtype,
+            LongToIntFunction kernel) {
+        long out = b.emptyCpu(shape, dtype);
+        try {
+            if (kernel.applyAsInt(b.dataPtr(out)) != 0) {
+                b.delete(out);
+                return null;
+            }
+            return new PtNDArray(manager, out);
+        } catch (RuntimeException | Error e) {
+            b.delete(out);
+            throw e;
+        }
     }
 
     static boolean isAvailable() {

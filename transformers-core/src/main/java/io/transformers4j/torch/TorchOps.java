@@ -180,19 +180,9 @@ public final class TorchOps {
                 strides[t * 4 + d] = sizes[t][d] == 1 ? 0 : all[t][d];
             }
         }
-        long out = b.emptyCpu(xs, dtype);
-        try {
-            int rc = NativeKernels.C.t4j_rotary(dtype == DType.F32 ? 0 : 1, b.dataPtr(hx), b.dataPtr(hc),
-                    b.dataPtr(hs), b.dataPtr(out), xs[0], xs[1], xs[2], xs[3], strides);
-            if (rc != 0) {
-                b.delete(out);
-                return null;
-            }
-            return new PtNDArray(((PtNDArray) x).getManager(), out);
-        } catch (RuntimeException | Error e) {
-            b.delete(out);
-            throw e;
-        }
+        return NativeKernels.intoNewTensor(b, ((PtNDArray) x).getManager(), xs, dtype,
+                out -> NativeKernels.C.t4j_rotary(dtype == DType.F32 ? 0 : 1, b.dataPtr(hx), b.dataPtr(hc),
+                        b.dataPtr(hs), out, xs[0], xs[1], xs[2], xs[3], strides));
     }
 
     /** Whether a table of shape {@code t} broadcasts to {@code x} (4-D, each axis equal or 1; the last equal). */
@@ -238,19 +228,9 @@ public final class TorchOps {
         }
         long n = xs[xs.length - 1];
         long rows = n == 0 ? 0 : b.numel(hx) / n;
-        long out = b.emptyCpu(xs, dtype);
-        try {
-            int rc = NativeKernels.C.t4j_rms_norm(dtype == DType.F32 ? 0 : 1, b.dataPtr(hx), b.dataPtr(hw),
-                    b.dataPtr(out), rows, n, eps);
-            if (rc != 0) {
-                b.delete(out);
-                return null;
-            }
-            return new PtNDArray(((PtNDArray) x).getManager(), out);
-        } catch (RuntimeException | Error e) {
-            b.delete(out);
-            throw e;
-        }
+        return NativeKernels.intoNewTensor(b, ((PtNDArray) x).getManager(), xs, dtype,
+                out -> NativeKernels.C.t4j_rms_norm(dtype == DType.F32 ? 0 : 1, b.dataPtr(hx), b.dataPtr(hw), out,
+                        rows, n, eps));
     }
 
     /** {@code torch.nn.functional.silu(x)} = {@code x * sigmoid(x)} (also called swish). */
