@@ -174,7 +174,9 @@ final class LibTorchBridge {
         //     bool cudnn_enabled=True) -> Tensor
         GROUP_NORM("aten::group_norm", "", 6),
         // multinomial(Tensor self, int num_samples, bool replacement=False, *, Generator? generator=None)
-        MULTINOMIAL("aten::multinomial", "", 4);
+        MULTINOMIAL("aten::multinomial", "", 4),
+        // index_copy_(Tensor(a!) self, int dim, Tensor index, Tensor source) -> Tensor(a!)
+        INDEX_COPY_("aten::index_copy_", "", 4);
 
         final String opName;
         final String overload;
@@ -684,6 +686,14 @@ final class LibTorchBridge {
             long fill = call(Op.MASKED_FILL, tensorArg(x), tensorArg(mask), tensorArg(own(scalarTensor(7.5))));
             expectClose("aten::masked_fill.Tensor", new float[] {7.5f, -0.5f, 0f, 1f, 7.5f, 3f},
                     readFloats(fill, "aten::masked_fill.Tensor"));
+
+            family = "in-place index copy";
+            long target = floats(new long[] {2, 3}, 0, 0, 0, 0, 0, 0);
+            long column = call(Op.TO_DTYPE, tensorArg(floats(new long[] {1}, 2f)), scalarTypeArg(DType.I64),
+                    boolArg(false), boolArg(false), 0);
+            call(Op.INDEX_COPY_, tensorArg(target), intArg(1), tensorArg(column),
+                    tensorArg(floats(new long[] {2, 1}, 5f, 6f)));
+            expectClose("aten::index_copy_", new float[] {0, 0, 5, 0, 0, 6}, readFloats(target, "aten::index_copy_"));
 
             family = "triangular masks";
             long ones = floats(new long[] {2, 3}, 1, 1, 1, 1, 1, 1);

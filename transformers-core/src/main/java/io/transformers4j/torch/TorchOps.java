@@ -141,6 +141,27 @@ public final class TorchOps {
     }
 
     /**
+     * {@code self.index_copy_(dim, index, source)} in place: {@code self[..., index[i], ...] = source[..., i, ...]}
+     * along {@code dim}, one LibTorch call (Python's static cache writes {@code k_out[:, :, cache_position] = ...}).
+     *
+     * @param index int64, 1-D, one position per slice of source along dim
+     * @param source self's shape except along dim, where it has index's length; self's dtype
+     */
+    public static void indexCopy(NDArray self, int dim, NDArray index, NDArray source) {
+        LibTorchBridge b = LibTorchBridge.get();
+        PtNDArray s = pt(self, "indexCopy", "self");
+        PtNDArray i = pt(index, "indexCopy", "index");
+        PtNDArray src = pt(source, "indexCopy", "source");
+        if (b.dtype(i.getHandle()) != DType.I64 || b.sizes(i.getHandle()).length != 1) {
+            throw new IllegalArgumentException("indexCopy: index must be 1-D int64, got " + describe(b, "index", i));
+        }
+        long h = b.dispatch(Op.INDEX_COPY_, () -> describe(b, "self", s, "index", i, "source", src) + ", dim=" + dim,
+                b.tensorArg(s.getHandle()), LibTorchBridge.intArg(dim), b.tensorArg(i.getHandle()),
+                b.tensorArg(src.getHandle()));
+        b.delete(h); // the op returns self: a second handle on the same tensor
+    }
+
+    /**
      * Python's {@code apply_rotary_pos_emb} for one tensor in one native call (where {@link Bf16Gemv#isAvailable()}):
      * {@code x * cos + rotate_half(x) * sin}, each product and the sum rounded to x's dtype as LibTorch's ops round
      * them, so the result is the op-by-op one to the bit. A decoding step applies it twice per layer, each six small

@@ -695,4 +695,20 @@ class TorchOpsTest {
         }
         return 0;
     }
+
+    @Test
+    void indexCopyWritesSlicesInPlace() {
+        NDArray buffer = manager.zeros(new Shape(1, 2, 5, 3));                 // (B, heads, max_len, head_dim)
+        NDArray states = manager.arange(1f, 13f).reshape(1, 2, 2, 3);          // two new positions
+        TorchOps.indexCopy(buffer, 2, manager.create(new long[] {3, 1}), states);
+        float[] got = buffer.toFloatArray();
+        // head 0: position 3 <- states[0, 0, 0], position 1 <- states[0, 0, 1]
+        assertArrayEquals(new float[] {1, 2, 3}, Arrays.copyOfRange(got, 9, 12));
+        assertArrayEquals(new float[] {4, 5, 6}, Arrays.copyOfRange(got, 3, 6));
+        // head 1 likewise; untouched positions stay zero
+        assertArrayEquals(new float[] {7, 8, 9}, Arrays.copyOfRange(got, 24, 27));
+        assertArrayEquals(new float[] {0, 0, 0}, Arrays.copyOfRange(got, 0, 3));
+        assertThrows(IllegalArgumentException.class,
+                () -> TorchOps.indexCopy(buffer, 2, manager.create(new int[] {0, 1}), states));
+    }
 }

@@ -26,6 +26,12 @@ public final class StaticCache extends Cache {
     private final DType dtype;
     private final List<NDArray> keyCache = new ArrayList<>();
     private final List<NDArray> valueCache = new ArrayList<>();
+    /**
+     * The last cache_position seen and its values: every layer of a forward passes the same tensor, so it is read
+     * once per forward, not once per layer. Compared by identity (a new forward passes a new tensor).
+     */
+    private NDArray lastCachePosition;
+    private long[] lastPositions;
 
     public StaticCache(int numLayers, int maxBatchSize, int numKeyValueHeads, int maxCacheLen, int headDim,
             DataType dtype, NDManager parent) {
@@ -129,7 +135,15 @@ public final class StaticCache extends Cache {
             throw new IllegalArgumentException("StaticCache.update needs `cache_position` in the cache kwargs");
         }
         int l = layer(layerIdx);
-        long[] pos = cacheKwargs.cachePosition().toType(DataType.INT64, false).toLongArray();
+        NDArray cachePosition = cacheKwargs.cachePosition();
+        long[] pos;
+        if (cachePosition == lastCachePosition && !cachePosition.isReleased()) {
+            pos = lastPositions;
+        } else {
+            pos = cachePosition.toType(DataType.INT64, false).toLongArray();
+            lastCachePosition = cachePosition;
+            lastPositions = pos;
+        }
         long n = GenUtil.dim(keyStates, -2);
         if (pos.length != n) {
             throw new IllegalArgumentException("StaticCache: " + pos.length + " cache positions for " + n
@@ -144,14 +158,23 @@ public final class StaticCache extends Cache {
         if (layerIdx == 0 || keyCache.size() == 1) {
             seenTokens += (int) n;
         }
-        write(keyCache.get(l), keyStates, pos);
-        write(valueCache.get(l), valueStates, pos);
+        write(keyCache.get(l), keyStates, pos, cachePosition);
+        write(valueCache.get(l), valueStates, pos, cachePosition);
         return new KeyValue(keyCache.get(l), valueCache.get(l));
     }
 
-    /** buffer[:, :, pos] = states, in place (one slice copy when the positions are consecutive). */
-    private static void write(NDArray buffer, NDArray states, long[] pos) {
+    /**
+     * buffer[:, :, pos] = states, in place: one index_copy_ when states fill the buffer's batch (Python's
+     * {@code k_out[:, :, cache_position] = key_states}), else a slice copy of the first rows.
+     */
+    private static void write(NDArray buffer, NDArray states, long[] pos, NDArray cachePosition) {
         long b = states.getShape().get(0);
+        if (b == buffer.getShape().get(0) && cachePosition.getDataType() == DataType.INT64
+                && cachePosition.getShape().dimension() == 1 && cachePosition.getDevice().equals(buffer.getDevice())
+                && TorchOps.dtypeOf(states) == TorchOps.dtypeOf(buffer)) {
+            TorchOps.indexCopy(buffer, 2, cachePosition, states);
+            return;
+        }
         boolean consecutive = true;
         for (int i = 1; i < pos.length; i++) {
             consecutive &= pos[i] == pos[i - 1] + 1;
