@@ -7,8 +7,9 @@ import io.transformers4j.weights.DType;
 /**
  * One-row bfloat16 linear layers ({@code y = x W^T}, x one row, W (out, in)) by transformers4j's own kernel
  * ({@code src/main/native/t4j_kernels.c}): the matrix-vector products of a decoding step, where batch-1 generation
- * spends most of its time streaming weights. On a Sapphire Rapids core it reads bfloat16 weights at 10-11 GB/s
- * against 7-9 GB/s for LibTorch's oneDNN path (docs/performance.md); the sums are float32 and the result is rounded to
+ * spends most of its time streaming weights. On a Sapphire Rapids core it reads bfloat16 weights at 10-11 GB/s in
+ * isolation and ~9.4 GB/s over a memory-mapped checkpoint in a decoding step, against 7-9 GB/s for LibTorch's oneDNN
+ * path (docs/performance.md); the sums are float32 and the result is rounded to
  * nearest-even, so it differs from oneDNN's by at most a bfloat16 rounding where the two add in another order.
  *
  * <p>Used by {@link io.transformers4j.nn.Linear} when the kernel is here: the library {@code libt4jkernels.so}
@@ -18,7 +19,7 @@ import io.transformers4j.weights.DType;
  *
  * <p>Threads: the rows are split over {@link Torch#numThreads()} threads of LibTorch's own OpenMP team (the kernel
  * calls the {@code GOMP_parallel} of the libgomp LibTorch loaded). A pool of our own would compete with LibTorch's
- * threads, which spin between ops: measured 1.6x slower decoding on 2 cores. Where that libgomp is not found, the
+ * threads, which spin between ops: measured 1.6-2.3x slower decoding on 2 cores. Where that libgomp is not found, the
  * kernel runs for one thread only and several threads are left to LibTorch's kernels.
  */
 public final class Bf16Gemv {
