@@ -2,7 +2,6 @@ package io.transformers4j.torch;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.pytorch.engine.PtNDArray;
-import io.transformers4j.weights.DType;
 
 /**
  * Scaled-dot-product attention for a few query rows per head (a decoding step: one new token, or the query heads of
@@ -34,21 +33,18 @@ public final class DecodeAttention {
      *     LibTorch
      */
     public static NDArray attention(NDArray query, NDArray key, NDArray value, NDArray mask) {
-        if (!NativeKernels.isAvailable() || !(query instanceof PtNDArray) || !(key instanceof PtNDArray)
-                || !(value instanceof PtNDArray) || (mask != null && !(mask instanceof PtNDArray))) {
+        if (query == null || key == null || value == null) {
+            return null;
+        }
+        NativeKernels.Operands ops = NativeKernels.operands(query, key, value, mask);
+        if (ops == null) {
             return null;
         }
         LibTorchBridge b = LibTorchBridge.get();
-        long q = ((PtNDArray) query).getHandle();
-        long k = ((PtNDArray) key).getHandle();
-        long v = ((PtNDArray) value).getHandle();
-        long m = mask == null ? 0 : ((PtNDArray) mask).getHandle();
-        DType dtype = b.dtype(q);
-        if ((dtype != DType.F32 && dtype != DType.BF16) || b.dtype(k) != dtype || b.dtype(v) != dtype
-                || (m != 0 && b.dtype(m) != dtype) || !b.isCpu(q) || !b.isCpu(k) || !b.isCpu(v)
-                || (m != 0 && !b.isCpu(m))) {
-            return null;
-        }
+        long q = ops.handles()[0];
+        long k = ops.handles()[1];
+        long v = ops.handles()[2];
+        long m = ops.handles()[3];
         long[] qs = b.sizes(q);
         long[] ks = b.sizes(k);
         long[] vs = b.sizes(v);
@@ -87,7 +83,7 @@ public final class DecodeAttention {
                 maskBatchStride, heads * rows * dim, rows * dim, dim};
         long maskAddress = m == 0 ? 0 : b.dataPtr(m);
         return NativeKernels.intoNewTensor(b, ((PtNDArray) query).getManager(), new long[] {batch, heads, rows, dim},
-                dtype, out -> NativeKernels.C.t4j_attention_decode(dtype == DType.F32 ? 0 : 1, b.dataPtr(q),
+                ops.dtype(), out -> NativeKernels.C.t4j_attention_decode(ops.dtypeCode(), b.dataPtr(q),
                         b.dataPtr(k), b.dataPtr(v), maskAddress, out, batch, heads, rows, keys, dim, strides,
                         (float) (1.0 / Math.sqrt(dim)), Torch.numThreads()));
     }

@@ -92,6 +92,46 @@ final class NativeKernels {
         return false;
     }
 
+    /** The tensor handles a kernel call takes (0 for an absent optional argument) and their common dtype. */
+    record Operands(long[] handles, DType dtype) {
+        /** The kernels' dtype argument: 0 float32, 1 bfloat16. */
+        int dtypeCode() {
+            return dtype == DType.F32 ? 0 : 1;
+        }
+    }
+
+    /**
+     * What every entry point checks first: the kernels run here, and every non-null array is a CPU tensor of the
+     * PyTorch engine, all of one dtype, float32 or bfloat16. Returns their handles (0 for a null array), or null when
+     * the kernels cannot take them and the caller should use LibTorch.
+     */
+    static Operands operands(NDArray... arrays) {
+        if (!isAvailable()) {
+            return null;
+        }
+        for (NDArray a : arrays) {
+            if (a != null && !(a instanceof PtNDArray)) {
+                return null;
+            }
+        }
+        LibTorchBridge b = LibTorchBridge.get();
+        long[] handles = new long[arrays.length];
+        DType dtype = null;
+        for (int i = 0; i < arrays.length; i++) {
+            if (arrays[i] == null) {
+                continue;
+            }
+            long h = ((PtNDArray) arrays[i]).getHandle();
+            DType d = b.dtype(h);
+            if ((d != DType.F32 && d != DType.BF16) || (dtype != null && d != dtype) || !b.isCpu(h)) {
+                return null;
+            }
+            dtype = d;
+            handles[i] = h;
+        }
+        return new Operands(handles, dtype);
+    }
+
     /**
      * Runs {@code kernel} on the address of a new uninitialised CPU tensor of {@code shape} and {@code dtype} and
      * returns that tensor in {@code manager}; when the kernel returns non-zero (it declined the arguments), or throws,

@@ -174,19 +174,14 @@ public final class TorchOps {
      *     arguments, for the caller to compute op by op
      */
     public static NDArray fusedRotary(NDArray x, NDArray cos, NDArray sin) {
-        if (!NativeKernels.isAvailable() || !(x instanceof PtNDArray) || !(cos instanceof PtNDArray)
-                || !(sin instanceof PtNDArray)) {
+        NativeKernels.Operands ops = NativeKernels.operands(x, cos, sin);
+        if (ops == null) {
             return null;
         }
         LibTorchBridge b = LibTorchBridge.get();
-        long hx = ((PtNDArray) x).getHandle();
-        long hc = ((PtNDArray) cos).getHandle();
-        long hs = ((PtNDArray) sin).getHandle();
-        DType dtype = b.dtype(hx);
-        if ((dtype != DType.F32 && dtype != DType.BF16) || b.dtype(hc) != dtype || b.dtype(hs) != dtype
-                || !b.isCpu(hx) || !b.isCpu(hc) || !b.isCpu(hs)) {
-            return null;
-        }
+        long hx = ops.handles()[0];
+        long hc = ops.handles()[1];
+        long hs = ops.handles()[2];
         long[] xs = b.sizes(hx);
         long[] cs = b.sizes(hc);
         long[] ss = b.sizes(hs);
@@ -201,9 +196,9 @@ public final class TorchOps {
                 strides[t * 4 + d] = sizes[t][d] == 1 ? 0 : all[t][d];
             }
         }
-        return NativeKernels.intoNewTensor(b, ((PtNDArray) x).getManager(), xs, dtype,
-                out -> NativeKernels.C.t4j_rotary(dtype == DType.F32 ? 0 : 1, b.dataPtr(hx), b.dataPtr(hc),
-                        b.dataPtr(hs), out, xs[0], xs[1], xs[2], xs[3], strides));
+        return NativeKernels.intoNewTensor(b, ((PtNDArray) x).getManager(), xs, ops.dtype(),
+                out -> NativeKernels.C.t4j_rotary(ops.dtypeCode(), b.dataPtr(hx), b.dataPtr(hc), b.dataPtr(hs), out,
+                        xs[0], xs[1], xs[2], xs[3], strides));
     }
 
     /** Whether a table of shape {@code t} broadcasts to {@code x} (4-D, each axis equal or 1; the last equal). */
@@ -231,16 +226,13 @@ public final class TorchOps {
      *     (unavailable, another dtype or device, not contiguous), for the caller to compute op by op
      */
     public static NDArray fusedRmsNorm(NDArray x, NDArray weight, float eps) {
-        if (!NativeKernels.isAvailable() || !(x instanceof PtNDArray) || !(weight instanceof PtNDArray)) {
+        NativeKernels.Operands ops = NativeKernels.operands(x, weight);
+        if (ops == null) {
             return null;
         }
         LibTorchBridge b = LibTorchBridge.get();
-        long hx = ((PtNDArray) x).getHandle();
-        long hw = ((PtNDArray) weight).getHandle();
-        DType dtype = b.dtype(hx);
-        if ((dtype != DType.F32 && dtype != DType.BF16) || b.dtype(hw) != dtype || !b.isCpu(hx) || !b.isCpu(hw)) {
-            return null;
-        }
+        long hx = ops.handles()[0];
+        long hw = ops.handles()[1];
         long[] xs = b.sizes(hx);
         long[] ws = b.sizes(hw);
         if (xs.length == 0 || ws.length != 1 || ws[0] != xs[xs.length - 1] || b.strides(hw)[0] != 1
@@ -249,9 +241,8 @@ public final class TorchOps {
         }
         long n = xs[xs.length - 1];
         long rows = n == 0 ? 0 : b.numel(hx) / n;
-        return NativeKernels.intoNewTensor(b, ((PtNDArray) x).getManager(), xs, dtype,
-                out -> NativeKernels.C.t4j_rms_norm(dtype == DType.F32 ? 0 : 1, b.dataPtr(hx), b.dataPtr(hw), out,
-                        rows, n, eps));
+        return NativeKernels.intoNewTensor(b, ((PtNDArray) x).getManager(), xs, ops.dtype(),
+                out -> NativeKernels.C.t4j_rms_norm(ops.dtypeCode(), b.dataPtr(hx), b.dataPtr(hw), out, rows, n, eps));
     }
 
     /** {@code torch.nn.functional.silu(x)} = {@code x * sigmoid(x)} (also called swish). */

@@ -8,36 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.transformers4j.torch.Bf16Gemv;
-import io.transformers4j.torch.Torch;
+import io.transformers4j.torch.ManagedArraysTest;
 import io.transformers4j.torch.TorchOps;
 import io.transformers4j.weights.DType;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The fused native RMSNorm against Python's op-by-op order (RMSNorm.opByOp), and what it leaves to LibTorch. */
-class RMSNormTest {
-
-    private NDManager manager;
-
-    @BeforeAll
-    static void engine() {
-        Torch.ensureThreadReady();
-    }
-
-    @BeforeEach
-    void open() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterEach
-    void close() {
-        manager.close();
-    }
+class RMSNormTest extends ManagedArraysTest {
 
     @Test
     void fusedEqualsOpByOp() {
@@ -87,11 +66,4 @@ class RMSNormTest {
         assertEquals(DType.F16, TorchOps.dtypeOf(half));
     }
 
-    private static NDArray cast(NDArray x, DType dtype) {
-        return dtype == DType.F32 ? x : TorchOps.toDType(x, dtype);
-    }
-
-    private static float[] floats(NDArray x) {
-        return TorchOps.toDType(x, DType.F32).toFloatArray();
-    }
 }

@@ -7,37 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import io.transformers4j.torch.Bf16Gemv;
-import io.transformers4j.torch.Torch;
+import io.transformers4j.torch.ManagedArraysTest;
 import io.transformers4j.torch.TorchOps;
 import io.transformers4j.weights.DType;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The fused rotary embedding against Python's ops (x * cos + rotate_half(x) * sin): the same bits. */
-class RotaryEmbeddingTest {
-
-    private NDManager manager;
-
-    @BeforeAll
-    static void engine() {
-        Torch.ensureThreadReady();
-    }
-
-    @BeforeEach
-    void open() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterEach
-    void close() {
-        manager.close();
-    }
+class RotaryEmbeddingTest extends ManagedArraysTest {
 
     @Test
     void fusedEqualsOpsToTheBit() {
@@ -80,11 +59,4 @@ class RotaryEmbeddingTest {
         assertNull(TorchOps.fusedRotary(x.reshape(2, 3, 8), t.reshape(3, 8), t.reshape(3, 8))); // not 4-D
     }
 
-    private static NDArray cast(NDArray x, DType dtype) {
-        return dtype == DType.F32 ? x : TorchOps.toDType(x, dtype);
-    }
-
-    private static float[] floats(NDArray x) {
-        return TorchOps.toDType(x, DType.F32).toFloatArray();
-    }
 }

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import io.transformers4j.nn.Linear;
@@ -16,30 +15,10 @@ import io.transformers4j.weights.DType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The native one-row bfloat16 product against float32 sums of the same bfloat16 values, and its refusals. */
-class Bf16GemvTest {
-
-    private NDManager manager;
-
-    @BeforeAll
-    static void engine() {
-        Torch.ensureThreadReady();
-    }
-
-    @BeforeEach
-    void open() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterEach
-    void close() {
-        manager.close();
-    }
+class Bf16GemvTest extends ManagedArraysTest {
 
     /** Where the library was built (it is on the classpath) and the CPU has AVX512-BF16, the kernel must load. */
     @Test
@@ -149,11 +128,7 @@ class Bf16GemvTest {
     }
 
     private static NDArray bf16(NDArray x) {
-        return TorchOps.toDType(x, DType.BF16);
-    }
-
-    private static float[] floats(NDArray x) {
-        return TorchOps.toDType(x, DType.F32).toFloatArray();
+        return cast(x, DType.BF16);
     }
 
     /**

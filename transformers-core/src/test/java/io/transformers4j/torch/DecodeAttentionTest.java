@@ -8,35 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import io.transformers4j.nn.SdpaAttention;
 import io.transformers4j.weights.DType;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The native decode attention against LibTorch's scaled_dot_product_attention on the same arguments. */
-class DecodeAttentionTest {
-
-    private NDManager manager;
-
-    @BeforeAll
-    static void engine() {
-        Torch.ensureThreadReady();
-    }
+class DecodeAttentionTest extends ManagedArraysTest {
 
     @BeforeEach
-    void open() {
-        manager = NDManager.newBaseManager();
+    void kernelsHere() {
         assumeTrue(Bf16Gemv.isAvailable(), Bf16Gemv::unavailableReason);
-    }
-
-    @AfterEach
-    void close() {
-        manager.close();
     }
 
     @Test
@@ -137,14 +121,6 @@ class DecodeAttentionTest {
 
     private static NDArray sdpa(NDArray q, NDArray k, NDArray v, NDArray mask) {
         return TorchOps.scaledDotProductAttention(q, k, v, mask, false, null);
-    }
-
-    private static NDArray cast(NDArray x, DType dtype) {
-        return dtype == DType.F32 ? x : TorchOps.toDType(x, dtype);
-    }
-
-    private static float[] floats(NDArray x) {
-        return TorchOps.toDType(x, DType.F32).toFloatArray();
     }
 
     /** |expected - got| <= rtol * |expected| + atol, element by element (relative for float32's rounding). */
