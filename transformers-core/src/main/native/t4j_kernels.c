@@ -5,6 +5,8 @@
  *   t4j_attention_decode                    attention for a few query rows per head (DecodeAttention.java)
  *   t4j_rms_norm                            LlamaRMSNorm (TorchOps.fusedRmsNorm)
  *   t4j_rotary                              apply_rotary_pos_emb for one tensor (TorchOps.fusedRotary)
+ *   t4j_decoder_layer_bf16                  a whole Llama-family decoder layer for one bfloat16 token on a static
+ *                                           cache, from the kernels above (FusedDecoderLayer.java)
  * Each keeps Python's roundings; the Java side checks dtypes, shapes and strides and falls back to LibTorch for
  * anything a kernel does not take.
  *
@@ -29,7 +31,7 @@
 #include <string.h>
 #include <immintrin.h>
 
-#define T4J_KERNELS_ABI 7
+#define T4J_KERNELS_ABI 8
 
 int t4j_kernels_abi(void) { return T4J_KERNELS_ABI; }
 
@@ -135,23 +137,33 @@ int t4j_use_gomp(void *parallel, void *thread_num, void *num_threads) {
     return 0;
 }
 
-struct gemv_job {
-    const uint16_t *w;
+struct multi_gemv_job {
     const uint16_t *x;
-    uint16_t *y;
     int64_t in;
-    int64_t rows;
+    int parts;
+    const uint16_t *w[3];
+    uint16_t *y[3];
+    int64_t rows[3];
+    int64_t total;
 };
 
-/* Thread t of n takes rows [t * rows / n, (t + 1) * rows / n), boundaries on multiples of 8 rows. */
-static void gemv_part(void *data) {
-    const struct gemv_job *j = (const struct gemv_job *) data;
+/* The rows of up to three matrices sharing one input (q, k and v; gate and up) as one list, thread t of n taking rows
+ * [t * total / n, (t + 1) * total / n) with boundaries on multiples of 8: one parallel region instead of three.
+ * (Rows handed out in chunks from an atomic counter were tried: no faster through the noise of a shared host.) */
+static void multi_gemv_part(void *data) {
+    const struct multi_gemv_job *j = (const struct multi_gemv_job *) data;
     int64_t t = omp_thread_num();
     int64_t n = omp_num_threads();
-    int64_t begin = t == 0 ? 0 : (j->rows * t / n) & ~(int64_t) 7;
-    int64_t end = t == n - 1 ? j->rows : (j->rows * (t + 1) / n) & ~(int64_t) 7;
-    if (begin < end) {
-        t4j_gemv_bf16(j->w, j->x, j->y, j->in, begin, end);
+    int64_t begin = t == 0 ? 0 : (j->total * t / n) & ~(int64_t) 7;
+    int64_t end = t == n - 1 ? j->total : (j->total * (t + 1) / n) & ~(int64_t) 7;
+    int64_t base = 0;
+    for (int p = 0; p < j->parts; p++) {
+        int64_t b = begin > base ? begin - base : 0;
+        int64_t e = end - base < j->rows[p] ? end - base : j->rows[p];
+        if (b < e) {
+            t4j_gemv_bf16(j->w[p], j->x, j->y[p], j->in, b, e);
+        }
+        base += j->rows[p];
     }
 }
 
@@ -162,8 +174,8 @@ void t4j_gemv_bf16_parallel(const uint16_t *w, const uint16_t *x, uint16_t *y, i
         t4j_gemv_bf16(w, x, y, in, 0, rows);
         return;
     }
-    struct gemv_job j = {w, x, y, in, rows};
-    gomp_parallel(gemv_part, &j, (unsigned) threads, 0);
+    struct multi_gemv_job j = {x, in, 1, {w}, {y}, {rows}, rows};
+    gomp_parallel(multi_gemv_part, &j, (unsigned) threads, 0);
 }
 
 /* ---------------------------------------------------------------------------------------------------------------
@@ -544,4 +556,120 @@ int t4j_attention_decode(int32_t dtype, const void *q, const void *k, const void
         gomp_parallel(attention_part, &j, (unsigned) n, 0);
     }
     return j.failed ? -1 : 0;
+}
+
+/* ---------------------------------------------------------------------------------------------------------------
+ * A whole decoder layer of the Llama family (LlamaDecoderLayer, MistralDecoderLayer) for one bfloat16 token of batch
+ * 1 on a preallocated (static) cache, in one call:
+ *   h1 = rms_norm(x); q, k, v = h1 Wq^T, h1 Wk^T, h1 Wv^T; q, k = rotary(q), rotary(k); cache[:, :, pos] = k, v
+ *   a = attention(q, cache[:, :, :keys], mask) Wo^T; h = x + a
+ *   h2 = rms_norm(h); out = h + (silu(h2 Wg^T) * (h2 Wu^T)) Wd^T
+ * The same functions as the op-by-op path with the kernels on (t4j_rms_norm, t4j_gemv_bf16, t4j_rotary,
+ * t4j_attention_decode), and the same roundings as LibTorch's bfloat16 add and mul (float32 result rounded once), so
+ * the result is the op-by-op path's to the bit. Why: a decoding step on two threads spent as long in the ~250 small
+ * calls around the matrix products (each a JNI call, a tensor allocation and a dispatch, single-threaded) as in the
+ * products themselves; here a layer is one call and five parallel regions.
+ *
+ * silu comes from two 65536-entry tables of LibTorch's own bfloat16 silu, indexed by the input's bits, made by the
+ * Java side: one from LibTorch's vectorised loop and one from its scalar loop (std::exp instead of Sleef's exp, which
+ * can differ in the last bit), because LibTorch computes an array's last (n mod 64) elements with the scalar loop. */
+
+static void multi_gemv(struct multi_gemv_job *j, int32_t threads) {
+    j->total = 0;
+    for (int p = 0; p < j->parts; p++) {
+        j->total += j->rows[p];
+    }
+    int64_t n = j->total * j->in / (1 << 18); /* as Bf16Gemv: below 2^18 weights a thread is not worth waking */
+    n = n < threads ? n : threads;
+    if (n <= 1 || gomp_parallel == NULL) {
+        for (int p = 0; p < j->parts; p++) {
+            t4j_gemv_bf16(j->w[p], j->x, j->y[p], j->in, 0, j->rows[p]);
+        }
+    } else {
+        gomp_parallel(multi_gemv_part, j, (unsigned) n, 0);
+    }
+}
+
+static inline float bf16_to_f(uint16_t v) {
+    uint32_t u = (uint32_t) v << 16;
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+/* p: x, input_layernorm weight, Wq, Wk, Wv, Wo, post_attention_layernorm weight, Wg, Wu, Wd, cos row, sin row,
+ *    key cache (batch 0 of the layer's buffer), value cache, additive mask row (keys values), silu table (vectorised
+ *    loop), silu table (scalar loop), out
+ * n: hidden, heads, kv_heads, head_dim, intermediate, position, keys, key head stride, key position stride,
+ *    value head stride, value position stride (strides in elements)
+ * f: input norm eps, post-attention norm eps, attention scale
+ * Returns 0; -1 when it declined (sizes the attention kernel does not take, a fully masked row, out of memory): the
+ * cache row at `position` may then be written already, with the values the op-by-op path writes there again. */
+int t4j_decoder_layer_bf16(const int64_t *p, const int64_t *n, const float *f, int32_t threads) {
+    const uint16_t *x = (const uint16_t *) p[0];
+    const int64_t hidden = n[0], heads = n[1], kv_heads = n[2], dim = n[3], inter = n[4];
+    const int64_t pos = n[5], keys = n[6];
+    const int64_t rep = heads / kv_heads;
+    if (dim < 16 || dim > T4J_MAX_DIM || dim % 16 != 0 || dim % 2 != 0 || rep < 1 || rep > T4J_MAX_ROWS
+        || heads % kv_heads != 0 || keys < 1 || pos < 0 || pos >= keys) {
+        return -1;
+    }
+    const int64_t qn = heads * dim, kn = kv_heads * dim;
+    size_t elems = (size_t) (hidden * 4 + qn * 3 + kn * 3 + inter * 3);
+    uint16_t *buf = (uint16_t *) malloc(elems * sizeof(uint16_t));
+    if (buf == NULL) {
+        return -1;
+    }
+    uint16_t *h1 = buf, *h = h1 + hidden, *h2 = h + hidden, *d = h2 + hidden;
+    uint16_t *q = d + hidden, *qr = q + qn, *attn = qr + qn, *k = attn + qn, *kr = k + kn, *v = kr + kn;
+    uint16_t *g = v + kn, *u = g + inter, *m = u + inter;
+    const uint16_t *silu_vec = (const uint16_t *) p[15], *silu_scalar = (const uint16_t *) p[16];
+    uint16_t *out = (uint16_t *) p[17];
+    int rc = 0;
+
+    /* attention block */
+    rms_norm_rows(1, x, (const void *) p[1], h1, 1, hidden, f[0]);
+    struct multi_gemv_job qkv = {h1, hidden, 3, {(const uint16_t *) p[2], (const uint16_t *) p[3],
+                                 (const uint16_t *) p[4]}, {q, k, v}, {qn, kn, kn}, 0};
+    multi_gemv(&qkv, threads);
+    const int64_t rot_st[12] = {qn, dim, dim, 1, 0, 0, 0, 1, 0, 0, 0, 1};
+    t4j_rotary(1, q, (const void *) p[10], (const void *) p[11], qr, 1, heads, 1, dim, rot_st);
+    const int64_t rot_stk[12] = {kn, dim, dim, 1, 0, 0, 0, 1, 0, 0, 0, 1};
+    t4j_rotary(1, k, (const void *) p[10], (const void *) p[11], kr, 1, kv_heads, 1, dim, rot_stk);
+    uint16_t *kc = (uint16_t *) p[12], *vc = (uint16_t *) p[13];
+    for (int64_t hh = 0; hh < kv_heads; hh++) {
+        memcpy(kc + hh * n[7] + pos * n[8], kr + hh * dim, (size_t) dim * sizeof(uint16_t));
+        memcpy(vc + hh * n[9] + pos * n[10], v + hh * dim, (size_t) dim * sizeof(uint16_t));
+    }
+    /* the query heads of a key/value group are the group's rows: (1, kv_heads, rep, dim), as SdpaAttention passes */
+    const int64_t st[13] = {qn, rep * dim, dim, 0, n[7], n[8], 0, n[9], n[10], 0, qn, rep * dim, dim};
+    if (t4j_attention_decode(1, qr, kc, vc, (const void *) p[14], attn, 1, kv_heads, rep, keys, dim, st, f[2],
+                             threads) != 0) {
+        rc = -1;
+        goto done;
+    }
+    struct multi_gemv_job o = {attn, qn, 1, {(const uint16_t *) p[5]}, {d}, {hidden}, 0};
+    multi_gemv(&o, threads);
+    for (int64_t i = 0; i < hidden; i++) {
+        h[i] = to_bf16(bf16_to_f(x[i]) + bf16_to_f(d[i]));
+    }
+
+    /* MLP block */
+    rms_norm_rows(1, h, (const void *) p[6], h2, 1, hidden, f[1]);
+    struct multi_gemv_job gu = {h2, hidden, 2, {(const uint16_t *) p[7], (const uint16_t *) p[8]}, {g, u},
+                                {inter, inter}, 0};
+    multi_gemv(&gu, threads);
+    const int64_t vec_end = inter - inter % 64;
+    for (int64_t i = 0; i < inter; i++) {
+        uint16_t a = i < vec_end ? silu_vec[g[i]] : silu_scalar[g[i]];
+        m[i] = to_bf16(bf16_to_f(a) * bf16_to_f(u[i]));
+    }
+    struct multi_gemv_job dn = {m, inter, 1, {(const uint16_t *) p[9]}, {d}, {hidden}, 0};
+    multi_gemv(&dn, threads);
+    for (int64_t i = 0; i < hidden; i++) {
+        out[i] = to_bf16(bf16_to_f(h[i]) + bf16_to_f(d[i]));
+    }
+done:
+    free(buf);
+    return rc;
 }

@@ -23,6 +23,7 @@ import io.transformers4j.modeling.PreTrainedModel;
 import io.transformers4j.modeling.outputs.CausalLMOutputWithPast;
 import io.transformers4j.models.llama.LlamaConfig;
 import io.transformers4j.models.llama.LlamaForCausalLM;
+import io.transformers4j.torch.FusedDecoderLayer;
 import io.transformers4j.torch.Torch;
 import io.transformers4j.torch.TorchOps;
 import io.transformers4j.weights.DType;
@@ -415,14 +416,19 @@ public final class LlmDecodeBenchmark {
             out("param_dtypes", byType.toString().replace(" ", ""));
 
             NDArray ids = m.create(prompt, new Shape(1, prompt.length));
-            // Warm-up (oneDNN primitives, JIT): a short generate, not timed.
-            generate(model, ids.get(new NDIndex(":, :16")), 32);
+            // Warm-up (oneDNN primitives, JIT): one generate of the timed length, not timed. The JIT keeps compiling
+            // the decode loop's Java code for a few hundred tokens, and on 2 cores its threads take CPU from the
+            // decode: after a 32-token warm-up the first timed generate ran at 37-40 tok/s and later ones at ~50
+            // (bfloat16, 2 threads). Jlama's side warms up the same way.
+            generate(model, ids, o.newTokens);
+            long fusedBefore = FusedDecoderLayer.callCount();
 
             Timing t = generate(model, ids, o.newTokens);
             out("ttft_ms", t.ttftMs);
             out("decode_tok_s", t.decodeTokS);
             out("decode_cores", t.decodeCores);
             out("first_tokens", Arrays.toString(t.firstTokens).replace(" ", ""));
+            out("fused_layer_steps", FusedDecoderLayer.callCount() - fusedBefore);
             // the peak of loading + generate(); the bare loop below allocates a second cache and prompt pass
             out("vmhwm_kb", procStatus("VmHWM"));
             if (o.bare) {
@@ -631,6 +637,7 @@ public final class LlmDecodeBenchmark {
             row(rows, d, "ours: generate() decode (tok/s)", fmt(dec) + " " + range(us, "decode_tok_s"));
             row(rows, d, "ours: bare loop decode (tok/s)", fmt(median(us, "bare_decode_tok_s")));
             row(rows, d, "ours: cores used in decode", fmt(median(us, "decode_cores")));
+            row(rows, d, "ours: fused decoder-layer steps", fmt(median(us, "fused_layer_steps")));
             if (jmhStep.containsKey(d)) {
                 row(rows, d, "ours: JMH step @640 (tok/s)", fmt(jmhStep.get(d)));
             }
@@ -664,7 +671,8 @@ public final class LlmDecodeBenchmark {
         out.println("[min-max] over rounds. JVM,LibTorch = VmRSS once the engine and bridge are loaded, before "
                 + "the model. Our JVMs ran with " + String.join(" ", o.jvmArgs) + "; native kernels "
                 + (io.transformers4j.torch.Bf16Gemv.isAvailable() ? "on" : "off ("
-                        + io.transformers4j.torch.Bf16Gemv.unavailableReason() + ")") + ".");
+                        + io.transformers4j.torch.Bf16Gemv.unavailableReason() + ")") + "; fused decoder layers (bfloat16) "
+                + (FusedDecoderLayer.isEnabled() ? "on" : "off") + ".");
         if (jlamaNote != null) {
             out.println("Jlama " + jlamaNote);
         }

@@ -18,7 +18,7 @@ import java.util.function.LongToIntFunction;
  * transformers4j's native kernels ({@code src/main/native/t4j_kernels.c}, built into {@code libt4jkernels.so} at
  * {@code mvn compile} where gcc is found; x86-64 Linux with AVX512-BF16 only so far): loading, the CPU check, and the
  * binding to LibTorch's OpenMP threads. {@link Bf16Gemv}, {@link DecodeAttention}, {@link TorchOps#fusedRmsNorm} and
- * {@link TorchOps#fusedRotary} are the entry points;
+ * {@link TorchOps#fusedRotary} and {@link FusedDecoderLayer} are the entry points;
  * where the library cannot run they say so and their callers use LibTorch. {@code -Dtransformers4j.nativeKernels=false} turns the kernels off (e.g. to compare).
  */
 final class NativeKernels {
@@ -43,10 +43,12 @@ final class NativeKernels {
 
         static native int t4j_attention_decode(int dtype, long q, long k, long v, long mask, long out, long batch,
                 long heads, long rows, long keys, long dim, long[] strides, float scale, int threads);
+
+        static native int t4j_decoder_layer_bf16(long[] pointers, long[] sizes, float[] floats, int threads);
     }
 
     /** The C file's {@code T4J_KERNELS_ABI}: a library built from another version of it is not used. */
-    private static final int ABI = 7;
+    private static final int ABI = 8;
     private static final String UNAVAILABLE_REASON = load();
     /** Whether the kernels run on LibTorch's OpenMP threads (else on the caller's only). */
     private static final boolean PARALLEL = UNAVAILABLE_REASON == null && useLibTorchOpenMp();

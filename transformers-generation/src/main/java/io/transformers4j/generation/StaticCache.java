@@ -136,31 +136,47 @@ public final class StaticCache extends Cache {
         }
         int l = layer(layerIdx);
         NDArray cachePosition = cacheKwargs.cachePosition();
-        long[] pos;
-        if (cachePosition == lastCachePosition && !cachePosition.isReleased()) {
-            pos = lastPositions;
-        } else {
-            pos = cachePosition.toType(DataType.INT64, false).toLongArray();
-            lastCachePosition = cachePosition;
-            lastPositions = pos;
-        }
+        long[] pos = positions(cachePosition);
         long n = GenUtil.dim(keyStates, -2);
         if (pos.length != n) {
             throw new IllegalArgumentException("StaticCache: " + pos.length + " cache positions for " + n
                     + " new key states");
         }
+        countWritten(layerIdx, n);
+        write(keyCache.get(l), keyStates, pos, cachePosition);
+        write(valueCache.get(l), valueStates, pos, cachePosition);
+        return new KeyValue(keyCache.get(l), valueCache.get(l));
+    }
+
+    /**
+     * The values of {@code cache_position}, checked to lie in [0, max_cache_len) as {@link #update} checks them. Read
+     * once per forward: every layer passes the same tensor (compared by identity).
+     */
+    public long[] positions(NDArray cachePosition) {
+        checkOpen();
+        if (cachePosition == lastCachePosition && !cachePosition.isReleased()) {
+            return lastPositions;
+        }
+        long[] pos = cachePosition.toType(DataType.INT64, false).toLongArray();
         for (long p : pos) {
             if (p < 0 || p >= maxCacheLen) {
                 throw new IndexOutOfBoundsException("StaticCache: cache position " + p + " is outside max_cache_len "
                         + maxCacheLen);
             }
         }
+        lastCachePosition = cachePosition;
+        lastPositions = pos;
+        return pos;
+    }
+
+    /**
+     * The token count of {@link #update}, for a caller that wrote a layer's new keys and values into
+     * {@link #get}'s buffers itself at {@link #positions} (a fused native decoder layer writes them in place).
+     */
+    public void countWritten(int layerIdx, long newTokens) {
         if (layerIdx == 0 || keyCache.size() == 1) {
-            seenTokens += (int) n;
+            seenTokens += (int) newTokens;
         }
-        write(keyCache.get(l), keyStates, pos, cachePosition);
-        write(valueCache.get(l), valueStates, pos, cachePosition);
-        return new KeyValue(keyCache.get(l), valueCache.get(l));
     }
 
     /**

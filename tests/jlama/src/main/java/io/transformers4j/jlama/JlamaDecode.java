@@ -56,8 +56,9 @@ public final class JlamaDecode {
                 TensorOperationsProvider.get().name().replace(' ', '_'), threads, weightType(model), loadS);
 
         KvBufferCache kvCache = kvBufferCache(model);
-        // Warm-up (JIT of the vector kernels), not timed: the same as the transformers4j side does.
-        run(model, kvCache, Arrays.copyOf(prompt, 16), 32);
+        // Warm-up (JIT of the vector kernels and the loop), not timed: one run of the timed length, the same as the
+        // transformers4j side does.
+        run(model, kvCache, prompt, newTokens);
         for (int r = 0; r < repeats; r++) {
             long[] t = run(model, kvCache, prompt, newTokens);
             double ttft = (t[1] - t[0]) / 1e6;

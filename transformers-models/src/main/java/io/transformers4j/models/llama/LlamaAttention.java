@@ -49,6 +49,20 @@ final class LlamaAttention {
                 config.ropeScalingType(), config.ropeScalingFactor());
     }
 
+    /** {q, k, v, o} weights when the projections have no biases (what the fused decoder layer computes), else null. */
+    NDArray[] noBiasWeights() {
+        return qProj.bias != null || kProj.bias != null || vProj.bias != null || oProj.bias != null ? null
+                : new NDArray[] {qProj.weight, kProj.weight, vProj.weight, oProj.weight};
+    }
+
+    int numHeads() {
+        return numHeads;
+    }
+
+    int numKeyValueHeads() {
+        return numKeyValueHeads;
+    }
+
     /**
      * @param hiddenStates (B, T, hidden)
      * @param attentionMask additive (B or 1, 1, T, P + T), or null

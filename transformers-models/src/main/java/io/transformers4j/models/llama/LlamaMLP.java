@@ -17,12 +17,19 @@ final class LlamaMLP {
     private final Linear upProj;   // (intermediate, hidden)
     private final Linear downProj; // (hidden, intermediate)
     private final UnaryOperator<NDArray> actFn;
+    private final boolean silu;
 
     LlamaMLP(LlamaConfig config, Weights w) {
         this.gateProj = new Linear(w.prefix("gate_proj"), config.hiddenSize(), config.intermediateSize(), false);
         this.upProj = new Linear(w.prefix("up_proj"), config.hiddenSize(), config.intermediateSize(), false);
         this.downProj = new Linear(w.prefix("down_proj"), config.intermediateSize(), config.hiddenSize(), false);
         this.actFn = Activations.get(config.hiddenAct());
+        this.silu = config.hiddenAct().equals("silu") || config.hiddenAct().equals("swish");
+    }
+
+    /** {gate, up, down} weights when the activation is SiLU (what the fused decoder layer computes), else null. */
+    NDArray[] siluWeights() {
+        return silu ? new NDArray[] {gateProj.weight, upProj.weight, downProj.weight} : null;
     }
 
     NDArray forward(NDArray x) {

@@ -20,6 +20,14 @@ final class LlamaRMSNorm {
         this.varianceEpsilon = weight.getManager().create(this.eps);
     }
 
+    NDArray weight() {
+        return weight;
+    }
+
+    float eps() {
+        return eps;
+    }
+
     NDArray forward(NDArray hiddenStates) {
         return RMSNorm.rmsNorm(hiddenStates, weight, eps, varianceEpsilon);
     }

@@ -1,0 +1,172 @@
+package io.transformers4j.models.llama;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.transformers4j.config.PretrainedConfig;
+import io.transformers4j.generation.Cache;
+import io.transformers4j.generation.GenerateArgs;
+import io.transformers4j.generation.GenerationConfig;
+import io.transformers4j.generation.StaticCache;
+import io.transformers4j.modeling.ModelInputs;
+import io.transformers4j.modeling.PreTrainedModel;
+import io.transformers4j.modeling.outputs.CausalLMOutputWithPast;
+import io.transformers4j.torch.FusedDecoderLayer;
+import io.transformers4j.torch.Torch;
+import io.transformers4j.torch.TorchOps;
+import io.transformers4j.weights.DType;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The fused decoder layer (one native call per layer for a bfloat16 token on a static cache) against the op-by-op
+ * path it replaces: the same logits and the same cache contents, to the bit, and the op-by-op path wherever it does
+ * not apply. Skipped where the native kernels do not run (the op-by-op path is then the only one).
+ */
+class LlamaFusedDecoderLayerTest {
+    private static final long[] PROMPT = {5, 17, 3, 29, 11};
+
+    @BeforeAll
+    static void engine() {
+        Torch.ensureThreadReady();
+        Torch.ensureBridgeReady();
+    }
+
+    @BeforeEach
+    void kernels() {
+        Assumptions.assumeTrue(FusedDecoderLayer.isEnabled(), "native kernels unavailable here");
+    }
+
+    @AfterEach
+    void reenable() {
+        FusedDecoderLayer.setEnabled(true);
+    }
+
+    /** head_dim 16 (the kernel's smallest); intermediate sizes with and without a tail LibTorch's silu does scalar. */
+    private static LlamaForCausalLM tinyBf16(int kvHeads, int intermediate, Map<String, Object> extra) {
+        Map<String, Object> c = new HashMap<>(Map.of("vocab_size", 50, "hidden_size", 64, "intermediate_size",
+                intermediate, "num_hidden_layers", 2, "num_attention_heads", 4, "num_key_value_heads", kvHeads,
+                "max_position_embeddings", 64, "initializer_range", 0.5, "torch_dtype", "bfloat16"));
+        c.putAll(extra);
+        return PreTrainedModel.fromConfig(LlamaForCausalLM.CLASS, PretrainedConfig.fromMap(c, LlamaConfig.class), 3,
+                Device.cpu());
+    }
+
+    /** Per step, the float32 logits of a prompt forward then greedy one-token steps on a static cache; then the cache. */
+    private static List<float[]> decode(LlamaForCausalLM model, NDManager m, int steps) {
+        List<float[]> out = new ArrayList<>();
+        try (StaticCache cache = (StaticCache) model.newCache("static", 1, 24)) {
+            NDArray ids = m.create(PROMPT, new Shape(1, PROMPT.length));
+            NDArray positions = m.arange(0, PROMPT.length, 1, DataType.INT64);
+            for (int s = 0; s <= steps; s++) {
+                try (NDScope scope = new NDScope()) {
+                    CausalLMOutputWithPast o = model.forward(ModelInputs.builder().inputIds(ids)
+                            .set("past_key_values", cache).set("cache_position", positions).useCache(true).build());
+                    NDArray last = o.logits().get(":, -1, :");
+                    out.add(last.toFloatArray());
+                    long next = last.argMax(-1).getLong();
+                    long pos = PROMPT.length + s;
+                    ids = m.create(new long[] {next}, new Shape(1, 1));
+                    positions = m.create(new long[] {pos});
+                    NDScope.unregister(ids, positions);
+                }
+            }
+            for (int l = 0; l < cache.numLayers(); l++) {
+                Cache.KeyValue kv = cache.get(l);
+                out.add(TorchOps.toDType(kv.key(), DType.F32).toFloatArray());
+                out.add(TorchOps.toDType(kv.value(), DType.F32).toFloatArray());
+            }
+            assertEquals(PROMPT.length + steps, cache.getSeqLength(0), "tokens the cache holds");
+        }
+        return out;
+    }
+
+    @ParameterizedTest(name = "kv_heads={0} intermediate={1}")
+    @CsvSource({"2, 88", "1, 128", "4, 40"})
+    void decodingStepsGiveTheOpByOpPathsBits(int kvHeads, int intermediate) {
+        int steps = 6;
+        try (LlamaForCausalLM model = tinyBf16(kvHeads, intermediate, Map.of());
+                NDManager m = NDManager.newBaseManager()) {
+            long before = FusedDecoderLayer.callCount();
+            List<float[]> fused = decode(model, m, steps);
+            assertEquals(2L * steps, FusedDecoderLayer.callCount() - before, "every layer of every one-token step");
+
+            FusedDecoderLayer.setEnabled(false);
+            before = FusedDecoderLayer.callCount();
+            List<float[]> opByOp = decode(model, m, steps);
+            assertEquals(0, FusedDecoderLayer.callCount() - before);
+
+            assertEquals(opByOp.size(), fused.size());
+            for (int i = 0; i < fused.size(); i++) {
+                assertArrayEquals(opByOp.get(i), fused.get(i), 0f,
+                        i <= steps ? "logits of step " + i : "cache tensor " + (i - steps - 1));
+            }
+        }
+    }
+
+    @Test
+    void generateWithAStaticCacheGivesTheSameTokens() {
+        try (LlamaForCausalLM model = tinyBf16(2, 88, Map.of()); NDManager m = NDManager.newBaseManager()) {
+            NDArray ids = m.create(PROMPT, new Shape(1, PROMPT.length));
+            GenerationConfig config = model.generationConfig().toBuilder().maxNewTokens(12).doSample(false)
+                    .cacheImplementation("static").eosTokenId(null).padTokenId(0).build();
+            long before = FusedDecoderLayer.callCount();
+            NDArray fused = model.generate(GenerateArgs.builder().inputs(ids).generationConfig(config).build())
+                    .sequences();
+            assertEquals(2L * 11, FusedDecoderLayer.callCount() - before, "11 one-token steps after the prompt");
+            FusedDecoderLayer.setEnabled(false);
+            NDArray opByOp = model.generate(GenerateArgs.builder().inputs(ids).generationConfig(config).build())
+                    .sequences();
+            assertArrayEquals(opByOp.toLongArray(), fused.toLongArray());
+        }
+    }
+
+    @Test
+    void otherStepsStayOpByOp() {
+        try (LlamaForCausalLM bf16 = tinyBf16(2, 88, Map.of());
+                LlamaForCausalLM f32 = tinyBf16(2, 88, Map.of("torch_dtype", "float32"));
+                LlamaForCausalLM gelu = tinyBf16(2, 88, Map.of("hidden_act", "gelu"));
+                LlamaForCausalLM bias = tinyBf16(2, 88, Map.of("attention_bias", true));
+                NDManager m = NDManager.newBaseManager()) {
+            long before = FusedDecoderLayer.callCount();
+            for (LlamaForCausalLM model : List.of(f32, gelu, bias)) {
+                decode(model, m, 2); // float32, another activation, biased projections
+            }
+            NDArray ids = m.create(PROMPT, new Shape(1, PROMPT.length));
+            {
+                // a dynamic cache, and attention probabilities asked for on a static one
+                CausalLMOutputWithPast o = bf16.forward(ModelInputs.builder().inputIds(ids).useCache(true).build());
+                bf16.forward(ModelInputs.builder().inputIds(m.create(new long[] {7}, new Shape(1, 1)))
+                        .set("past_key_values", o.pastKeyValues()).useCache(true).build());
+                try (StaticCache cache = (StaticCache) bf16.newCache("static", 1, 24)) {
+                    bf16.forward(ModelInputs.builder().inputIds(ids).set("past_key_values", cache)
+                            .set("cache_position", m.arange(0, PROMPT.length, 1, DataType.INT64)).useCache(true)
+                            .build());
+                    CausalLMOutputWithPast a = bf16.forward(ModelInputs.builder()
+                            .inputIds(m.create(new long[] {7}, new Shape(1, 1))).set("past_key_values", cache)
+                            .set("cache_position", m.create(new long[] {PROMPT.length})).useCache(true)
+                            .outputAttentions(true).build());
+                    assertEquals(2, a.attentions().size());
+                }
+            }
+            assertEquals(0, FusedDecoderLayer.callCount() - before, "no fused step outside bfloat16 static decoding");
+            assertTrue(FusedDecoderLayer.isEnabled());
+        }
+    }
+}
