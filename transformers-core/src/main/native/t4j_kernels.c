@@ -5,8 +5,8 @@
  *   t4j_attention_decode                    attention for a few query rows per head (DecodeAttention.java)
  *   t4j_rms_norm                            LlamaRMSNorm (TorchOps.fusedRmsNorm)
  *   t4j_rotary                              apply_rotary_pos_emb for one tensor (TorchOps.fusedRotary)
- *   t4j_decoder_layer_bf16                  a whole Llama-family decoder layer for one bfloat16 token on a static
- *                                           cache, from the kernels above (FusedDecoderLayer.java)
+ *   t4j_decoder_layer                       a whole Llama-family decoder layer for one token on a static cache,
+ *                                           from the kernels above (FusedDecoderLayer.java)
  * Each keeps Python's roundings; the Java side checks dtypes, shapes and strides and falls back to LibTorch for
  * anything a kernel does not take.
  *
@@ -137,12 +137,72 @@ int t4j_use_gomp(void *parallel, void *thread_num, void *num_threads) {
     return 0;
 }
 
+/* y = W x for float32, for the fused decoder layer (the op-by-op path leaves float32 products to LibTorch's MKL).
+ * Four rows at a time, one float32 accumulator each, prefetching each row 8 KB ahead: four streams in flight read
+ * 10.4-12.2 GB/s on one Sapphire Rapids core where one row at a time (the bfloat16 kernel's loop) read 8.8-10.3 and
+ * MKL's product is a little faster than that (a C test over 491 MB of rows). Sums in another order than MKL's. */
+__attribute__((target("avx512f")))
+void t4j_gemv_f32(const float *w, const float *x, float *y, int64_t in, int64_t row_begin, int64_t row_end) {
+    const int64_t body = in - in % 16;
+    const __mmask16 tail = (__mmask16) ((1u << (in % 16)) - 1u);
+    int64_t o = row_begin;
+    for (; o + 4 <= row_end; o += 4) {
+        const float *r0 = w + o * in, *r1 = r0 + in, *r2 = r1 + in, *r3 = r2 + in;
+        __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
+        int64_t j = 0;
+        for (; j < body; j += 16) {
+            _mm_prefetch((const char *) (r0 + j) + PREFETCH_BYTES, _MM_HINT_T0);
+            _mm_prefetch((const char *) (r1 + j) + PREFETCH_BYTES, _MM_HINT_T0);
+            _mm_prefetch((const char *) (r2 + j) + PREFETCH_BYTES, _MM_HINT_T0);
+            _mm_prefetch((const char *) (r3 + j) + PREFETCH_BYTES, _MM_HINT_T0);
+            __m512 xv = _mm512_loadu_ps(x + j);
+            a0 = _mm512_fmadd_ps(_mm512_loadu_ps(r0 + j), xv, a0);
+            a1 = _mm512_fmadd_ps(_mm512_loadu_ps(r1 + j), xv, a1);
+            a2 = _mm512_fmadd_ps(_mm512_loadu_ps(r2 + j), xv, a2);
+            a3 = _mm512_fmadd_ps(_mm512_loadu_ps(r3 + j), xv, a3);
+        }
+        if (tail != 0) {
+            __m512 xv = _mm512_maskz_loadu_ps(tail, x + j);
+            a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, r0 + j), xv, a0);
+            a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, r1 + j), xv, a1);
+            a2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, r2 + j), xv, a2);
+            a3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, r3 + j), xv, a3);
+        }
+        y[o] = _mm512_reduce_add_ps(a0);
+        y[o + 1] = _mm512_reduce_add_ps(a1);
+        y[o + 2] = _mm512_reduce_add_ps(a2);
+        y[o + 3] = _mm512_reduce_add_ps(a3);
+    }
+    for (; o < row_end; o++) {
+        const float *r = w + o * in;
+        __m512 a0 = _mm512_setzero_ps();
+        int64_t j = 0;
+        for (; j < body; j += 16) {
+            a0 = _mm512_fmadd_ps(_mm512_loadu_ps(r + j), _mm512_loadu_ps(x + j), a0);
+        }
+        if (tail != 0) {
+            a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, r + j), _mm512_maskz_loadu_ps(tail, x + j), a0);
+        }
+        y[o] = _mm512_reduce_add_ps(a0);
+    }
+}
+
+/* Rows [begin, end) of y = W x: dtype 0 float32, 1 bfloat16. */
+static void gemv_rows(int dt, const void *w, const void *x, void *y, int64_t in, int64_t begin, int64_t end) {
+    if (dt == 0) {
+        t4j_gemv_f32((const float *) w, (const float *) x, (float *) y, in, begin, end);
+    } else {
+        t4j_gemv_bf16((const uint16_t *) w, (const uint16_t *) x, (uint16_t *) y, in, begin, end);
+    }
+}
+
 struct multi_gemv_job {
-    const uint16_t *x;
+    int dt;
+    const void *x;
     int64_t in;
     int parts;
-    const uint16_t *w[3];
-    uint16_t *y[3];
+    const void *w[3];
+    void *y[3];
     int64_t rows[3];
     int64_t total;
 };
@@ -161,7 +221,7 @@ static void multi_gemv_part(void *data) {
         int64_t b = begin > base ? begin - base : 0;
         int64_t e = end - base < j->rows[p] ? end - base : j->rows[p];
         if (b < e) {
-            t4j_gemv_bf16(j->w[p], j->x, j->y[p], j->in, b, e);
+            gemv_rows(j->dt, j->w[p], j->x, j->y[p], j->in, b, e);
         }
         base += j->rows[p];
     }
@@ -174,7 +234,7 @@ void t4j_gemv_bf16_parallel(const uint16_t *w, const uint16_t *x, uint16_t *y, i
         t4j_gemv_bf16(w, x, y, in, 0, rows);
         return;
     }
-    struct multi_gemv_job j = {x, in, 1, {w}, {y}, {rows}, rows};
+    struct multi_gemv_job j = {1, x, in, 1, {w}, {y}, {rows}, rows};
     gomp_parallel(multi_gemv_part, &j, (unsigned) threads, 0);
 }
 
@@ -559,31 +619,35 @@ int t4j_attention_decode(int32_t dtype, const void *q, const void *k, const void
 }
 
 /* ---------------------------------------------------------------------------------------------------------------
- * A whole decoder layer of the Llama family (LlamaDecoderLayer, MistralDecoderLayer) for one bfloat16 token of batch
- * 1 on a preallocated (static) cache, in one call:
+ * A whole decoder layer of the Llama family (LlamaDecoderLayer) for one token of batch 1 on a preallocated (static)
+ * cache, in one call:
  *   h1 = rms_norm(x); q, k, v = h1 Wq^T, h1 Wk^T, h1 Wv^T; q, k = rotary(q), rotary(k); cache[:, :, pos] = k, v
  *   a = attention(q, cache[:, :, :keys], mask) Wo^T; h = x + a
  *   h2 = rms_norm(h); out = h + (silu(h2 Wg^T) * (h2 Wu^T)) Wd^T
- * The same functions as the op-by-op path with the kernels on (t4j_rms_norm, t4j_gemv_bf16, t4j_rotary,
- * t4j_attention_decode), and the same roundings as LibTorch's bfloat16 add and mul (float32 result rounded once), so
- * the result is the op-by-op path's to the bit. Why: a decoding step on two threads spent as long in the ~250 small
- * calls around the matrix products (each a JNI call, a tensor allocation and a dispatch, single-threaded) as in the
- * products themselves; here a layer is one call and five parallel regions.
+ * Why: a decoding step on two threads spent as long in the ~250 small calls around the matrix products (each a JNI
+ * call, a tensor allocation and a dispatch, single-threaded) as in the products themselves; here a layer is one call
+ * and five parallel regions.
  *
- * silu comes from two 65536-entry tables of LibTorch's own bfloat16 silu, indexed by the input's bits, made by the
- * Java side: one from LibTorch's vectorised loop and one from its scalar loop (std::exp instead of Sleef's exp, which
- * can differ in the last bit), because LibTorch computes an array's last (n mod 64) elements with the scalar loop. */
+ * bfloat16: the same functions as the op-by-op path with the kernels on (t4j_rms_norm, t4j_gemv_bf16, t4j_rotary,
+ * t4j_attention_decode) and the roundings of LibTorch's bfloat16 add and mul (the float32 result rounded once), so
+ * the result is the op-by-op path's to the bit. silu comes from two 65536-entry tables of LibTorch's own bfloat16
+ * silu indexed by the input's bits, made by the Java side: one from LibTorch's vectorised loop and one from its scalar
+ * loop (std::exp instead of Sleef's exp: they differ in the last bit for some inputs), because LibTorch computes an
+ * array's last (n mod 64) elements with the scalar loop.
+ * float32: the op-by-op path's products are MKL's and its silu uses Sleef's exp, neither reproducible here, so the
+ * result agrees to float32 rounding (sums in another order; silu as LibTorch's scalar loop, with expf). */
 
 static void multi_gemv(struct multi_gemv_job *j, int32_t threads) {
     j->total = 0;
     for (int p = 0; p < j->parts; p++) {
         j->total += j->rows[p];
     }
-    int64_t n = j->total * j->in / (1 << 18); /* as Bf16Gemv: below 2^18 weights a thread is not worth waking */
+    /* as Bf16Gemv: below 2^18 weights per thread a second thread is not worth waking */
+    int64_t n = j->total * j->in / (1 << 18);
     n = n < threads ? n : threads;
     if (n <= 1 || gomp_parallel == NULL) {
         for (int p = 0; p < j->parts; p++) {
-            t4j_gemv_bf16(j->w[p], j->x, j->y[p], j->in, 0, j->rows[p]);
+            gemv_rows(j->dt, j->w[p], j->x, j->y[p], j->in, 0, j->rows[p]);
         }
     } else {
         gomp_parallel(multi_gemv_part, j, (unsigned) n, 0);
@@ -597,78 +661,96 @@ static inline float bf16_to_f(uint16_t v) {
     return f;
 }
 
-/* p: x, input_layernorm weight, Wq, Wk, Wv, Wo, post_attention_layernorm weight, Wg, Wu, Wd, cos row, sin row,
+/* dst[i] = a[i] + b[i] in the tensors' type (bfloat16: the float32 sum rounded once, as LibTorch's add). */
+static void add_rows(int dt, const void *a, const void *b, void *dst, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        if (dt == 0) {
+            ((float *) dst)[i] = ((const float *) a)[i] + ((const float *) b)[i];
+        } else {
+            ((uint16_t *) dst)[i] = to_bf16(bf16_to_f(((const uint16_t *) a)[i]) + bf16_to_f(((const uint16_t *) b)[i]));
+        }
+    }
+}
+
+/* dtype 0 float32, 1 bfloat16 (every tensor in it)
+ * p: x, input_layernorm weight, Wq, Wk, Wv, Wo, post_attention_layernorm weight, Wg, Wu, Wd, cos row, sin row,
  *    key cache (batch 0 of the layer's buffer), value cache, additive mask row (keys values), silu table (vectorised
- *    loop), silu table (scalar loop), out
+ *    loop), silu table (scalar loop) (both bfloat16 only), out
  * n: hidden, heads, kv_heads, head_dim, intermediate, position, keys, key head stride, key position stride,
  *    value head stride, value position stride (strides in elements)
  * f: input norm eps, post-attention norm eps, attention scale
  * Returns 0; -1 when it declined (sizes the attention kernel does not take, a fully masked row, out of memory): the
  * cache row at `position` may then be written already, with the values the op-by-op path writes there again. */
-int t4j_decoder_layer_bf16(const int64_t *p, const int64_t *n, const float *f, int32_t threads) {
-    const uint16_t *x = (const uint16_t *) p[0];
+int t4j_decoder_layer(int32_t dt, const int64_t *p, const int64_t *n, const float *f, int32_t threads) {
     const int64_t hidden = n[0], heads = n[1], kv_heads = n[2], dim = n[3], inter = n[4];
     const int64_t pos = n[5], keys = n[6];
-    const int64_t rep = heads / kv_heads;
-    if (dim < 16 || dim > T4J_MAX_DIM || dim % 16 != 0 || dim % 2 != 0 || rep < 1 || rep > T4J_MAX_ROWS
-        || heads % kv_heads != 0 || keys < 1 || pos < 0 || pos >= keys) {
+    const int64_t rep = kv_heads > 0 ? heads / kv_heads : 0;
+    if ((dt != 0 && dt != 1) || dim < 16 || dim > T4J_MAX_DIM || dim % 16 != 0 || rep < 1 || rep > T4J_MAX_ROWS
+        || heads % kv_heads != 0 || keys < 1 || pos < 0 || pos >= keys || (dt == 1 && (p[15] == 0 || p[16] == 0))) {
         return -1;
     }
+    const int64_t esz = dt == 0 ? 4 : 2;
     const int64_t qn = heads * dim, kn = kv_heads * dim;
-    size_t elems = (size_t) (hidden * 4 + qn * 3 + kn * 3 + inter * 3);
-    uint16_t *buf = (uint16_t *) malloc(elems * sizeof(uint16_t));
+    char *buf = (char *) malloc((size_t) ((hidden * 4 + qn * 3 + kn * 3 + inter * 3) * esz));
     if (buf == NULL) {
         return -1;
     }
-    uint16_t *h1 = buf, *h = h1 + hidden, *h2 = h + hidden, *d = h2 + hidden;
-    uint16_t *q = d + hidden, *qr = q + qn, *attn = qr + qn, *k = attn + qn, *kr = k + kn, *v = kr + kn;
-    uint16_t *g = v + kn, *u = g + inter, *m = u + inter;
-    const uint16_t *silu_vec = (const uint16_t *) p[15], *silu_scalar = (const uint16_t *) p[16];
-    uint16_t *out = (uint16_t *) p[17];
+    char *h1 = buf, *h = h1 + hidden * esz, *h2 = h + hidden * esz, *d = h2 + hidden * esz;
+    char *q = d + hidden * esz, *qr = q + qn * esz, *attn = qr + qn * esz;
+    char *k = attn + qn * esz, *kr = k + kn * esz, *v = kr + kn * esz;
+    char *g = v + kn * esz, *u = g + inter * esz, *m = u + inter * esz;
+    const void *x = (const void *) p[0];
     int rc = 0;
 
     /* attention block */
-    rms_norm_rows(1, x, (const void *) p[1], h1, 1, hidden, f[0]);
-    struct multi_gemv_job qkv = {h1, hidden, 3, {(const uint16_t *) p[2], (const uint16_t *) p[3],
-                                 (const uint16_t *) p[4]}, {q, k, v}, {qn, kn, kn}, 0};
+    rms_norm_rows(dt, x, (const void *) p[1], h1, 1, hidden, f[0]);
+    struct multi_gemv_job qkv = {dt, h1, hidden, 3, {(const void *) p[2], (const void *) p[3], (const void *) p[4]},
+                                 {q, k, v}, {qn, kn, kn}, 0};
     multi_gemv(&qkv, threads);
-    const int64_t rot_st[12] = {qn, dim, dim, 1, 0, 0, 0, 1, 0, 0, 0, 1};
-    t4j_rotary(1, q, (const void *) p[10], (const void *) p[11], qr, 1, heads, 1, dim, rot_st);
-    const int64_t rot_stk[12] = {kn, dim, dim, 1, 0, 0, 0, 1, 0, 0, 0, 1};
-    t4j_rotary(1, k, (const void *) p[10], (const void *) p[11], kr, 1, kv_heads, 1, dim, rot_stk);
-    uint16_t *kc = (uint16_t *) p[12], *vc = (uint16_t *) p[13];
+    const int64_t rot_q[12] = {qn, dim, dim, 1, 0, 0, 0, 1, 0, 0, 0, 1};
+    const int64_t rot_k[12] = {kn, dim, dim, 1, 0, 0, 0, 1, 0, 0, 0, 1};
+    t4j_rotary(dt, q, (const void *) p[10], (const void *) p[11], qr, 1, heads, 1, dim, rot_q);
+    t4j_rotary(dt, k, (const void *) p[10], (const void *) p[11], kr, 1, kv_heads, 1, dim, rot_k);
+    char *kc = (char *) p[12], *vc = (char *) p[13];
     for (int64_t hh = 0; hh < kv_heads; hh++) {
-        memcpy(kc + hh * n[7] + pos * n[8], kr + hh * dim, (size_t) dim * sizeof(uint16_t));
-        memcpy(vc + hh * n[9] + pos * n[10], v + hh * dim, (size_t) dim * sizeof(uint16_t));
+        memcpy(kc + (hh * n[7] + pos * n[8]) * esz, kr + hh * dim * esz, (size_t) (dim * esz));
+        memcpy(vc + (hh * n[9] + pos * n[10]) * esz, v + hh * dim * esz, (size_t) (dim * esz));
     }
     /* the query heads of a key/value group are the group's rows: (1, kv_heads, rep, dim), as SdpaAttention passes */
     const int64_t st[13] = {qn, rep * dim, dim, 0, n[7], n[8], 0, n[9], n[10], 0, qn, rep * dim, dim};
-    if (t4j_attention_decode(1, qr, kc, vc, (const void *) p[14], attn, 1, kv_heads, rep, keys, dim, st, f[2],
+    if (t4j_attention_decode(dt, qr, kc, vc, (const void *) p[14], attn, 1, kv_heads, rep, keys, dim, st, f[2],
                              threads) != 0) {
         rc = -1;
         goto done;
     }
-    struct multi_gemv_job o = {attn, qn, 1, {(const uint16_t *) p[5]}, {d}, {hidden}, 0};
+    struct multi_gemv_job o = {dt, attn, qn, 1, {(const void *) p[5]}, {d}, {hidden}, 0};
     multi_gemv(&o, threads);
-    for (int64_t i = 0; i < hidden; i++) {
-        h[i] = to_bf16(bf16_to_f(x[i]) + bf16_to_f(d[i]));
-    }
+    add_rows(dt, x, d, h, hidden);
 
     /* MLP block */
-    rms_norm_rows(1, h, (const void *) p[6], h2, 1, hidden, f[1]);
-    struct multi_gemv_job gu = {h2, hidden, 2, {(const uint16_t *) p[7], (const uint16_t *) p[8]}, {g, u},
+    rms_norm_rows(dt, h, (const void *) p[6], h2, 1, hidden, f[1]);
+    struct multi_gemv_job gu = {dt, h2, hidden, 2, {(const void *) p[7], (const void *) p[8]}, {g, u},
                                 {inter, inter}, 0};
     multi_gemv(&gu, threads);
-    const int64_t vec_end = inter - inter % 64;
-    for (int64_t i = 0; i < inter; i++) {
-        uint16_t a = i < vec_end ? silu_vec[g[i]] : silu_scalar[g[i]];
-        m[i] = to_bf16(bf16_to_f(a) * bf16_to_f(u[i]));
+    if (dt == 0) {
+        const float *gf = (const float *) g, *uf = (const float *) u;
+        float *mf = (float *) m;
+        for (int64_t i = 0; i < inter; i++) {
+            mf[i] = gf[i] / (1.0f + expf(-gf[i])) * uf[i];
+        }
+    } else {
+        const uint16_t *silu_vec = (const uint16_t *) p[15], *silu_scalar = (const uint16_t *) p[16];
+        const uint16_t *gb = (const uint16_t *) g, *ub = (const uint16_t *) u;
+        uint16_t *mb = (uint16_t *) m;
+        const int64_t vec_end = inter - inter % 64;
+        for (int64_t i = 0; i < inter; i++) {
+            uint16_t a = i < vec_end ? silu_vec[gb[i]] : silu_scalar[gb[i]];
+            mb[i] = to_bf16(bf16_to_f(a) * bf16_to_f(ub[i]));
+        }
     }
-    struct multi_gemv_job dn = {m, inter, 1, {(const uint16_t *) p[9]}, {d}, {hidden}, 0};
+    struct multi_gemv_job dn = {dt, m, inter, 1, {(const void *) p[9]}, {d}, {hidden}, 0};
     multi_gemv(&dn, threads);
-    for (int64_t i = 0; i < hidden; i++) {
-        out[i] = to_bf16(bf16_to_f(h[i]) + bf16_to_f(d[i]));
-    }
+    add_rows(dt, h, d, (void *) p[17], hidden);
 done:
     free(buf);
     return rc;

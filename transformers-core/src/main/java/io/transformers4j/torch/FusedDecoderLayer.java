@@ -13,20 +13,22 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A whole decoder layer of the Llama family ({@code LlamaDecoderLayer}: RMSNorm, rotary grouped-query attention
- * without biases, RMSNorm, SiLU-gated MLP, two residual adds) for one bfloat16 token of batch 1 on a static cache, in
- * one call of transformers4j's native kernels ({@code t4j_decoder_layer_bf16} in {@code src/main/native}).
+ * without biases, RMSNorm, SiLU-gated MLP, two residual adds) for one token of batch 1 on a static cache, bfloat16 or
+ * float32, in one call of transformers4j's native kernels ({@code t4j_decoder_layer} in {@code src/main/native}).
  *
  * <p>Why: batch-1 decoding on two threads spent about as long in the ~30 small calls per layer around the matrix
  * products (norms, rotary, cache writes, adds, the MLP's activation and product; each a JNI call, a tensor allocation
  * and a LibTorch dispatch, all on one thread) as in the products themselves (docs/performance.md). Here a layer is one
  * call and five parallel regions.
  *
- * <p>Same numbers as the op-by-op path with the kernels on, to the bit: it calls the same kernels ({@link Bf16Gemv},
- * {@link TorchOps#fusedRmsNorm}, {@link TorchOps#fusedRotary}, {@link DecodeAttention}) and rounds the adds and the
- * product as LibTorch's bfloat16 ops do. SiLU is read from tables of LibTorch's own bfloat16 {@code silu} over all
- * 65536 inputs (its vectorised and its scalar loop, which differ in the last bit for some inputs).
+ * <p>bfloat16: the same numbers as the op-by-op path with the kernels on, to the bit. It calls the same kernels
+ * ({@link Bf16Gemv}, {@link TorchOps#fusedRmsNorm}, {@link TorchOps#fusedRotary}, {@link DecodeAttention}) and rounds
+ * the adds and the product as LibTorch's bfloat16 ops do; SiLU is read from tables of LibTorch's own bfloat16
+ * {@code silu} over all 65536 inputs (its vectorised and its scalar loop, which differ in the last bit for some
+ * inputs). float32: the op-by-op path's products are MKL's, so the layer's own float32 products agree to float32
+ * rounding (sums in another order), as do its SiLU (LibTorch's scalar formula, with the C library's expf).
  *
- * <p>{@link #prepare} returns null where the layer cannot run fused (kernels unavailable, not bfloat16, shapes the
+ * <p>{@link #prepare} returns null where the layer cannot run fused (kernels unavailable, another dtype, shapes the
  * attention kernel does not take); {@link #forward} returns null for arguments it does not take, and the caller runs
  * the layer op by op. {@code -Dtransformers4j.fusedDecoderLayer=false} (or {@link #setEnabled}) turns it off alone,
  * to compare.
@@ -37,13 +39,15 @@ public final class FusedDecoderLayer {
     private static final AtomicLong CALLS = new AtomicLong();
 
     private final NDArray[] weights; // input norm, q, k, v, o, post norm, gate, up, down
+    private final DType dtype;
     private final long[] pointers = new long[18];
     private final long[] sizes = new long[11];
     private final float[] floats = new float[3];
 
-    private FusedDecoderLayer(NDArray[] weights, long[] addresses, long hidden, long heads, long kvHeads,
-            long headDim, long intermediate, float inputNormEps, float postNormEps) {
+    private FusedDecoderLayer(NDArray[] weights, DType dtype, long[] addresses, long hidden, long heads,
+            long kvHeads, long headDim, long intermediate, float inputNormEps, float postNormEps) {
         this.weights = weights;
+        this.dtype = dtype;
         System.arraycopy(addresses, 0, pointers, 1, addresses.length);
         sizes[0] = hidden;
         sizes[1] = heads;
@@ -71,8 +75,9 @@ public final class FusedDecoderLayer {
     }
 
     /**
-     * The layer's weights checked once, or null when it cannot run fused: every weight a contiguous bfloat16 CPU
-     * tensor of the shapes below, head_dim a multiple of 16 up to 512, at most 16 query heads per key/value head.
+     * The layer's weights checked once, or null when it cannot run fused: every weight a contiguous CPU tensor of
+     * the shapes below, all bfloat16 or all float32, head_dim a multiple of 16 up to 512, at most 16 query heads
+     * per key/value head.
      *
      * @param q (heads * head_dim, hidden); k and v (kv_heads * head_dim, hidden); o (hidden, heads * head_dim)
      * @param gate (intermediate, hidden); up the same; down (hidden, intermediate)
@@ -85,7 +90,7 @@ public final class FusedDecoderLayer {
         }
         NDArray[] ws = {inputNorm, q, k, v, o, postNorm, gate, up, down};
         NativeKernels.Operands ops = NativeKernels.operands(ws);
-        if (ops == null || ops.dtype() != DType.BF16) {
+        if (ops == null) {
             return null;
         }
         LibTorchBridge b = LibTorchBridge.get();
@@ -113,14 +118,14 @@ public final class FusedDecoderLayer {
             }
         }
         if (headDim * heads != shapes[1][0] || headDim < 16 || headDim > 512 || headDim % 16 != 0
-                || intermediate < 1 || SiluTables.unavailable()) {
+                || intermediate < 1 || (ops.dtype() == DType.BF16 && SiluTables.unavailable())) {
             return null;
         }
         long[] addresses = new long[ws.length];
         for (int i = 0; i < ws.length; i++) {
             addresses[i] = b.dataPtr(ops.handles()[i]);
         }
-        return new FusedDecoderLayer(ws, addresses, hidden, heads, kvHeads, headDim, intermediate, inputNormEps,
+        return new FusedDecoderLayer(ws, ops.dtype(), addresses, hidden, heads, kvHeads, headDim, intermediate, inputNormEps,
                 postNormEps);
     }
 
@@ -142,16 +147,16 @@ public final class FusedDecoderLayer {
      * null when these arguments are not taken (then nothing is returned and the caller runs the layer op by op, which
      * writes the same cache rows again).
      *
-     * @param hidden (1, 1, hidden) bfloat16, contiguous
-     * @param cos the rotary table row of this position, head_dim contiguous bfloat16 values (any leading size-1 dims)
+     * @param hidden (1, 1, hidden) of the weights' dtype (every tensor here is), contiguous
+     * @param cos the rotary table row of this position, head_dim contiguous values (any leading size-1 dims)
      * @param sin likewise
-     * @param keyCache the layer's static-cache keys (batch, kv_heads, max_cache_len, head_dim), contiguous bfloat16;
+     * @param keyCache the layer's static-cache keys (batch, kv_heads, max_cache_len, head_dim), contiguous;
      *     batch row 0 is used
      * @param valueCache likewise
      * @param position the cache position of the token
-     * @param mask the additive mask row over the keys attended, (1, 1, 1, keys) bfloat16 with keys in
+     * @param mask the additive mask row over the keys attended, (1, 1, 1, keys) with keys in
      *     (position, max_cache_len]: key j is attended when j < keys, weighted by the mask
-     * @return (1, 1, hidden) bfloat16 in hidden's manager, or null
+     * @return (1, 1, hidden) in hidden's manager, or null
      */
     public NDArray forward(NDArray hidden, NDArray cos, NDArray sin, NDArray keyCache, NDArray valueCache,
             long position, NDArray mask) {
@@ -164,7 +169,7 @@ public final class FusedDecoderLayer {
             }
         }
         NativeKernels.Operands ops = NativeKernels.operands(hidden, cos, sin, keyCache, valueCache, mask);
-        if (ops == null || ops.dtype() != DType.BF16) {
+        if (ops == null || ops.dtype() != dtype) {
             return null;
         }
         LibTorchBridge b = LibTorchBridge.get();
@@ -203,9 +208,9 @@ public final class FusedDecoderLayer {
         n[8] = headDim;
         n[9] = ks[2] * headDim;
         n[10] = headDim;
-        NDArray out = NativeKernels.intoNewTensor(b, ((PtNDArray) hidden).getManager(), hs, DType.BF16, o -> {
+        NDArray out = NativeKernels.intoNewTensor(b, ((PtNDArray) hidden).getManager(), hs, dtype, o -> {
             p[17] = o;
-            return NativeKernels.C.t4j_decoder_layer_bf16(p, n, floats, Torch.numThreads());
+            return NativeKernels.C.t4j_decoder_layer(ops.dtypeCode(), p, n, floats, Torch.numThreads());
         });
         if (out != null) {
             CALLS.incrementAndGet();

@@ -44,7 +44,7 @@ final class NativeKernels {
         static native int t4j_attention_decode(int dtype, long q, long k, long v, long mask, long out, long batch,
                 long heads, long rows, long keys, long dim, long[] strides, float scale, int threads);
 
-        static native int t4j_decoder_layer_bf16(long[] pointers, long[] sizes, float[] floats, int threads);
+        static native int t4j_decoder_layer(int dtype, long[] pointers, long[] sizes, float[] floats, int threads);
     }
 
     /** The C file's {@code T4J_KERNELS_ABI}: a library built from another version of it is not used. */

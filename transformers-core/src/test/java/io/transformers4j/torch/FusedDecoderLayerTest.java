@@ -87,8 +87,15 @@ class FusedDecoderLayerTest extends ManagedArraysTest {
         NDArray d = bf16(hidden, inter);
         FusedDecoderLayer layer = FusedDecoderLayer.prepare(norm, 1e-6f, q, k, v, o, norm, 1e-6f, g, u, d, heads, kv);
         assertNotNull(layer);
-        assertNull(FusedDecoderLayer.prepare(f32(norm), 1e-6f, f32(q), f32(k), f32(v), f32(o), f32(norm), 1e-6f,
-                f32(g), f32(u), f32(d), heads, kv), "float32");
+        FusedDecoderLayer f32 = FusedDecoderLayer.prepare(f32(norm), 1e-6f, f32(q), f32(k), f32(v), f32(o), f32(norm),
+                1e-6f, f32(g), f32(u), f32(d), heads, kv);
+        assertNotNull(f32, "float32");
+        assertNull(FusedDecoderLayer.prepare(norm, 1e-6f, q, k, v, f32(o), norm, 1e-6f, g, u, d, heads, kv),
+                "one float32 weight among bfloat16 ones");
+        assertNull(FusedDecoderLayer.prepare(TorchOps.toDType(norm, DType.F16), 1e-6f, TorchOps.toDType(q, DType.F16),
+                TorchOps.toDType(k, DType.F16), TorchOps.toDType(v, DType.F16), TorchOps.toDType(o, DType.F16),
+                TorchOps.toDType(norm, DType.F16), 1e-6f, TorchOps.toDType(g, DType.F16),
+                TorchOps.toDType(u, DType.F16), TorchOps.toDType(d, DType.F16), heads, kv), "float16");
         assertNull(FusedDecoderLayer.prepare(norm, 1e-6f, q, k, v, o, norm, 1e-6f, g, u, d, 8, kv), "head_dim 8");
         assertNull(FusedDecoderLayer.prepare(norm, 1e-6f, q, k, v, o, norm, 1e-6f, g, u, d, heads, 3),
                 "heads not a multiple of kv_heads");
@@ -107,7 +114,9 @@ class FusedDecoderLayerTest extends ManagedArraysTest {
         assertNotNull(layer.forward(x, cos, sin, kc, vc, 3, mask));
         assertNull(layer.forward(x, cos, sin, kc, vc, 4, mask), "position outside the attended keys");
         assertNull(layer.forward(bf16(1, 2, hidden), cos, sin, kc, vc, 3, mask), "two tokens");
-        assertNull(layer.forward(f32(x), cos, sin, kc, vc, 3, mask), "float32 hidden states");
+        assertNull(layer.forward(f32(x), cos, sin, kc, vc, 3, mask), "float32 hidden states, bfloat16 weights");
+        assertNull(f32.forward(x, cos, sin, kc, vc, 3, mask), "bfloat16 hidden states, float32 weights");
+        assertNotNull(f32.forward(f32(x), f32(cos), f32(sin), f32(kc), f32(vc), 3, f32(mask)));
         assertNull(layer.forward(x, cos, sin, kc, vc, 3, cast(manager.zeros(new Shape(1, 1, 1, 9)), DType.BF16)),
                 "more keys than the cache holds");
         FusedDecoderLayer.setEnabled(false);

@@ -1,5 +1,6 @@
 package io.transformers4j.models.llama;
 
+import static io.transformers4j.models.TestTensors.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,9 +36,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The fused decoder layer (one native call per layer for a bfloat16 token on a static cache) against the op-by-op
- * path it replaces: the same logits and the same cache contents, to the bit, and the op-by-op path wherever it does
- * not apply. Skipped where the native kernels do not run (the op-by-op path is then the only one).
+ * The fused decoder layer (one native call per layer for a token on a static cache) against the op-by-op path it
+ * replaces: the same logits and the same cache contents, to the bit in bfloat16 and to float rounding in float32, and
+ * the op-by-op path wherever it does not apply. Skipped where the native kernels do not run (the op-by-op path is then the only one).
  */
 class LlamaFusedDecoderLayerTest {
     private static final long[] PROMPT = {5, 17, 3, 29, 11};
@@ -120,6 +121,26 @@ class LlamaFusedDecoderLayerTest {
         }
     }
 
+    @ParameterizedTest(name = "kv_heads={0} intermediate={1}")
+    @CsvSource({"2, 88", "4, 90"}) // 90: rows left after the kernel's groups of four, and a 10-column tail
+    void float32StepsAgreeWithTheOpByOpPathToFloatRounding(int kvHeads, int intermediate) {
+        // float32 products are MKL's op by op and the layer's own fused: the same sums in another order, within the
+        // project's float32 bar (1e-4)
+        int steps = 6;
+        try (LlamaForCausalLM model = tinyBf16(kvHeads, intermediate, Map.of("torch_dtype", "float32"));
+                NDManager m = NDManager.newBaseManager()) {
+            long before = FusedDecoderLayer.callCount();
+            List<float[]> fused = decode(model, m, steps);
+            assertEquals(2L * steps, FusedDecoderLayer.callCount() - before, "every layer of every one-token step");
+            FusedDecoderLayer.setEnabled(false);
+            List<float[]> opByOp = decode(model, m, steps);
+            for (int i = 0; i < fused.size(); i++) {
+                assertClose(i <= steps ? "logits of step " + i : "cache tensor " + (i - steps - 1),
+                        m.create(fused.get(i)), m.create(opByOp.get(i)), 1e-4, 1e-4);
+            }
+        }
+    }
+
     @Test
     void generateWithAStaticCacheGivesTheSameTokens() {
         try (LlamaForCausalLM model = tinyBf16(2, 88, Map.of()); NDManager m = NDManager.newBaseManager()) {
@@ -140,13 +161,13 @@ class LlamaFusedDecoderLayerTest {
     @Test
     void otherStepsStayOpByOp() {
         try (LlamaForCausalLM bf16 = tinyBf16(2, 88, Map.of());
-                LlamaForCausalLM f32 = tinyBf16(2, 88, Map.of("torch_dtype", "float32"));
+                LlamaForCausalLM f16 = tinyBf16(2, 88, Map.of("torch_dtype", "float16"));
                 LlamaForCausalLM gelu = tinyBf16(2, 88, Map.of("hidden_act", "gelu"));
                 LlamaForCausalLM bias = tinyBf16(2, 88, Map.of("attention_bias", true));
                 NDManager m = NDManager.newBaseManager()) {
             long before = FusedDecoderLayer.callCount();
-            for (LlamaForCausalLM model : List.of(f32, gelu, bias)) {
-                decode(model, m, 2); // float32, another activation, biased projections
+            for (LlamaForCausalLM model : List.of(f16, gelu, bias)) {
+                decode(model, m, 2); // float16, another activation, biased projections
             }
             NDArray ids = m.create(PROMPT, new Shape(1, PROMPT.length));
             {
@@ -165,7 +186,8 @@ class LlamaFusedDecoderLayerTest {
                     assertEquals(2, a.attentions().size());
                 }
             }
-            assertEquals(0, FusedDecoderLayer.callCount() - before, "no fused step outside bfloat16 static decoding");
+            assertEquals(0, FusedDecoderLayer.callCount() - before,
+                    "no fused step outside bfloat16/float32 one-token steps on a static cache");
             assertTrue(FusedDecoderLayer.isEnabled());
         }
     }
