@@ -667,7 +667,8 @@ static void add_rows(int dt, const void *a, const void *b, void *dst, int64_t n)
         if (dt == 0) {
             ((float *) dst)[i] = ((const float *) a)[i] + ((const float *) b)[i];
         } else {
-            ((uint16_t *) dst)[i] = to_bf16(bf16_to_f(((const uint16_t *) a)[i]) + bf16_to_f(((const uint16_t *) b)[i]));
+            const uint16_t *ab = (const uint16_t *) a, *bb = (const uint16_t *) b;
+            ((uint16_t *) dst)[i] = to_bf16(bf16_to_f(ab[i]) + bf16_to_f(bb[i]));
         }
     }
 }

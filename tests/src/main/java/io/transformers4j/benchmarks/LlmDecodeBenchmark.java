@@ -671,7 +671,7 @@ public final class LlmDecodeBenchmark {
         out.println("[min-max] over rounds. JVM,LibTorch = VmRSS once the engine and bridge are loaded, before "
                 + "the model. Our JVMs ran with " + String.join(" ", o.jvmArgs) + "; native kernels "
                 + (io.transformers4j.torch.Bf16Gemv.isAvailable() ? "on" : "off ("
-                        + io.transformers4j.torch.Bf16Gemv.unavailableReason() + ")") + "; fused decoder layers (bfloat16) "
+                        + io.transformers4j.torch.Bf16Gemv.unavailableReason() + ")") + "; fused decoder layers "
                 + (FusedDecoderLayer.isEnabled() ? "on" : "off") + ".");
         if (jlamaNote != null) {
             out.println("Jlama " + jlamaNote);

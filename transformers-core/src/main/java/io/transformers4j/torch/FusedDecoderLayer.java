@@ -125,21 +125,12 @@ public final class FusedDecoderLayer {
         for (int i = 0; i < ws.length; i++) {
             addresses[i] = b.dataPtr(ops.handles()[i]);
         }
-        return new FusedDecoderLayer(ws, ops.dtype(), addresses, hidden, heads, kvHeads, headDim, intermediate, inputNormEps,
-                postNormEps);
+        return new FusedDecoderLayer(ws, ops.dtype(), addresses, hidden, heads, kvHeads, headDim, intermediate,
+                inputNormEps, postNormEps);
     }
 
     private static boolean isContiguous(LibTorchBridge b, long h) {
-        long[] s = b.sizes(h);
-        long[] st = b.strides(h);
-        long expect = 1;
-        for (int i = s.length - 1; i >= 0; i--) {
-            if (s[i] != 1 && st[i] != expect) {
-                return false;
-            }
-            expect *= s[i];
-        }
-        return true;
+        return TorchOps.isContiguous(b.sizes(h), b.strides(h));
     }
 
     /**

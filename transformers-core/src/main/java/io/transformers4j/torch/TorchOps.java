@@ -600,7 +600,7 @@ public final class TorchOps {
     }
 
     /** Row-major contiguous, ignoring the strides of size-1 axes (LibTorch leaves them arbitrary in views). */
-    private static boolean isContiguous(long[] sizes, long[] strides) {
+    static boolean isContiguous(long[] sizes, long[] strides) {
         long expected = 1;
         for (int i = sizes.length - 1; i >= 0; i--) {
             if (sizes[i] != 1 && strides[i] != expected) {

@@ -38,7 +38,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * The fused decoder layer (one native call per layer for a token on a static cache) against the op-by-op path it
  * replaces: the same logits and the same cache contents, to the bit in bfloat16 and to float rounding in float32, and
- * the op-by-op path wherever it does not apply. Skipped where the native kernels do not run (the op-by-op path is then the only one).
+ * the op-by-op path wherever it does not apply. Skipped where the native kernels do not run (the op-by-op path is
+ * then the only one).
  */
 class LlamaFusedDecoderLayerTest {
     private static final long[] PROMPT = {5, 17, 3, 29, 11};
@@ -69,7 +70,10 @@ class LlamaFusedDecoderLayerTest {
                 Device.cpu());
     }
 
-    /** Per step, the float32 logits of a prompt forward then greedy one-token steps on a static cache; then the cache. */
+    /**
+     * Per step, the float32 logits of a prompt forward then of greedy one-token steps on a static cache; then the
+     * cache's key and value buffers.
+     */
     private static List<float[]> decode(LlamaForCausalLM model, NDManager m, int steps) {
         List<float[]> out = new ArrayList<>();
         try (StaticCache cache = (StaticCache) model.newCache("static", 1, 24)) {
