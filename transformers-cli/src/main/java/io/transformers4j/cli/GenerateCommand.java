@@ -29,11 +29,13 @@ final class GenerateCommand {
 
     static final String USAGE = "transformers generate --model REPO_OR_DIR (--prompt TEXT | --chat MESSAGE [--system TEXT]) "
             + "[--max-new-tokens N] [--do-sample] [--temperature T] [--top-k K] [--top-p P] "
-            + "[--repetition-penalty R] [--num-beams N] [--seed S] [--dtype float32|bfloat16|float16|auto] [--stream]";
+            + "[--repetition-penalty R] [--num-beams N] [--seed S] [--dtype float32|bfloat16|float16|auto] "
+            + "[--cache-implementation static] [--stream]";
 
     static int run(String[] argv, PrintStream out, PrintStream err) throws IOException {
         Args a = Args.parse(argv, 1, Set.of("model", "prompt", "chat", "system", "max-new-tokens", "temperature",
-                "top-k", "top-p", "repetition-penalty", "num-beams", "seed", "dtype"), Set.of("do-sample", "stream"));
+                "top-k", "top-p", "repetition-penalty", "num-beams", "seed", "dtype", "cache-implementation"),
+                Set.of("do-sample", "stream"));
         String model = a.get("model", null);
         if (model == null) {
             throw new Args.UsageException("generate needs --model (a causal LM: repo id or folder)");
@@ -74,6 +76,17 @@ final class GenerateCommand {
             }
             if (a.options.containsKey("num-beams")) {
                 b.set("num_beams", a.getInt("num-beams", 1));
+            }
+            if (a.options.containsKey("cache-implementation")) {
+                // Python's generation_config.cache_implementation: "static" preallocates the cache for the whole
+                // generation (Llama), where one-token steps run as fused native layers (FusedDecoderLayer)
+                // generation_config.cache_implementation: 4.39 knows "static" only (and ignores other values)
+                String cache = a.get("cache-implementation", "");
+                if (!cache.equals("static")) {
+                    throw new Args.UsageException("--cache-implementation takes static (the one cache class "
+                            + "transformers 4.39's generate sets up), got '" + cache + "'");
+                }
+                b.set("cache_implementation", cache);
             }
             if (a.options.containsKey("seed")) {
                 b.seed(a.getInt("seed", 0));

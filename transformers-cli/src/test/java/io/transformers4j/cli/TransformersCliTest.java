@@ -1,13 +1,17 @@
 package io.transformers4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.transformers4j.config.PretrainedConfig;
+import io.transformers4j.models.llama.LlamaConfig;
+import io.transformers4j.models.llama.LlamaForCausalLM;
 import io.transformers4j.models.mistral.MistralConfig;
+import io.transformers4j.torch.FusedDecoderLayer;
 import io.transformers4j.models.mistral.MistralForCausalLM;
 import io.transformers4j.modeling.PreTrainedModel;
 import java.io.ByteArrayOutputStream;
@@ -92,5 +96,37 @@ class TransformersCliTest {
         assertEquals(0, prompt.code(), prompt.err());
         Run both = run("generate", "--model", dir.toString(), "--prompt", "x", "--chat", "y");
         assertEquals(2, both.code());
+    }
+
+    @Test
+    void generateWithAStaticCacheGivesTheDynamicCachesText(@TempDir Path dir) throws IOException {
+        // A tiny random bfloat16 Llama (the architecture whose forward takes a StaticCache in 4.39) over the fixtures'
+        // small SentencePiece model; head_dim 16, so one-token steps run as fused native layers where the kernels are.
+        Path tok = FIXTURES.resolve("tokenizers/chat-template-mistral-instruct-v0.2");
+        for (String f : new String[] {"tokenizer.model", "tokenizer_config.json", "special_tokens_map.json"}) {
+            Files.copy(tok.resolve(f), dir.resolve(f));
+        }
+        LlamaConfig config = PretrainedConfig.fromMap(Map.of("vocab_size", 600, "hidden_size", 64,
+                "intermediate_size", 96, "num_hidden_layers", 2, "num_attention_heads", 4, "num_key_value_heads", 2,
+                "max_position_embeddings", 128, "bos_token_id", 1, "eos_token_id", 2, "torch_dtype", "bfloat16"),
+                LlamaConfig.class);
+        try (LlamaForCausalLM m = PreTrainedModel.fromConfig(LlamaForCausalLM.CLASS, config, 7, Device.cpu())) {
+            m.savePretrained(dir);
+        }
+        Run dynamic = run("generate", "--model", dir.toString(), "--prompt", "Once upon a time", "--max-new-tokens",
+                "8", "--dtype", "auto");
+        assertEquals(0, dynamic.code(), dynamic.err());
+        long fusedBefore = FusedDecoderLayer.callCount();
+        Run fixed = run("generate", "--model", dir.toString(), "--prompt", "Once upon a time", "--max-new-tokens",
+                "8", "--dtype", "auto", "--cache-implementation", "static");
+        assertEquals(0, fixed.code(), fixed.err());
+        if (FusedDecoderLayer.isEnabled()) {
+            assertEquals(2 * 7, FusedDecoderLayer.callCount() - fusedBefore, "7 one-token steps of 2 layers, fused");
+        }
+        assertEquals(dynamic.out().strip(), fixed.out().strip());
+        assertFalse(fixed.out().isBlank());
+        Run bad = run("generate", "--model", dir.toString(), "--prompt", "x", "--cache-implementation", "paged");
+        assertEquals(2, bad.code(), bad.out());
+        assertTrue(bad.err().contains("--cache-implementation takes static"), bad.err());
     }
 }
