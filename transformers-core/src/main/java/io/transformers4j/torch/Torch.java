@@ -38,6 +38,7 @@ public final class Torch {
             System.setProperty("ai.djl.offline", "true");
         }
         Engine.getEngine("PyTorch");
+        MallocTuning.ensureApplied(); // once per process, before the first tensor
         JniUtils.setGradMode(false);
         JniUtils.setNumThreads(numThreads);
         READY.set(numThreads);
@@ -64,6 +65,17 @@ public final class Torch {
      */
     public static String ensureBridgeReady() {
         return LibTorchBridge.get().describe();
+    }
+
+    /**
+     * glibc's mmap threshold as this library pinned it for the process (bytes), or -1 where glibc's own moving
+     * threshold applies ({@code -Dtransformers4j.mallocMmapThreshold=dynamic}, a {@code MALLOC_MMAP_THRESHOLD_} in the
+     * environment, not Linux/glibc). Pinned at glibc's default, 128 KiB, it keeps freed tensors' memory from staying
+     * in the process: see docs/performance.md.
+     */
+    public static int mallocMmapThreshold() {
+        ensureThreadReady();
+        return MallocTuning.APPLIED;
     }
 
     /** LibTorch's version as DJL reports it. */
