@@ -48,6 +48,19 @@ final class MistralAttention {
         this.rotaryEmb = new MistralRotaryEmbedding(headDim, config.ropeTheta());
     }
 
+    /** q, k, v and o weights, for the fused decoding step (Mistral's projections have no biases). */
+    NDArray[] projectionWeights() {
+        return new NDArray[] {qProj.weight, kProj.weight, vProj.weight, oProj.weight};
+    }
+
+    int numHeads() {
+        return numHeads;
+    }
+
+    int numKeyValueHeads() {
+        return numKeyValueHeads;
+    }
+
     /**
      * @param hiddenStates (B, T, hidden)
      * @param attentionMask additive (B or 1, 1, T, P + T), or null

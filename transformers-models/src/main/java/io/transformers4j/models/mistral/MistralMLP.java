@@ -12,12 +12,20 @@ final class MistralMLP {
     private final Linear upProj;   // (intermediate, hidden)
     private final Linear downProj; // (hidden, intermediate)
     private final UnaryOperator<NDArray> actFn;
+    /** Whether act is SiLU, the activation the fused decoding step computes. */
+    private final boolean silu;
 
     MistralMLP(MistralConfig config, Weights w) {
         this.gateProj = new Linear(w.prefix("gate_proj"), config.hiddenSize(), config.intermediateSize(), false);
         this.upProj = new Linear(w.prefix("up_proj"), config.hiddenSize(), config.intermediateSize(), false);
         this.downProj = new Linear(w.prefix("down_proj"), config.intermediateSize(), config.hiddenSize(), false);
         this.actFn = Activations.get(config.hiddenAct());
+        this.silu = config.hiddenAct().equals("silu") || config.hiddenAct().equals("swish");
+    }
+
+    /** gate, up and down weights where the activation is SiLU (the fused decoding step's), else null. */
+    NDArray[] siluWeights() {
+        return silu ? new NDArray[] {gateProj.weight, upProj.weight, downProj.weight} : null;
     }
 
     NDArray forward(NDArray x) {

@@ -17,6 +17,14 @@ final class MistralRMSNorm {
         this.varianceEpsilon = weight.getManager().create(this.eps);
     }
 
+    NDArray weight() {
+        return weight;
+    }
+
+    float eps() {
+        return eps;
+    }
+
     NDArray forward(NDArray hiddenStates) {
         return RMSNorm.rmsNorm(hiddenStates, weight, eps, varianceEpsilon);
     }
