@@ -21,8 +21,8 @@ import io.transformers4j.modeling.LoadOptions;
 import io.transformers4j.modeling.ModelInputs;
 import io.transformers4j.modeling.PreTrainedModel;
 import io.transformers4j.modeling.outputs.CausalLMOutputWithPast;
-import io.transformers4j.models.llama.LlamaConfig;
-import io.transformers4j.models.llama.LlamaForCausalLM;
+import io.transformers4j.models.mistral.MistralConfig;
+import io.transformers4j.models.mistral.MistralForCausalLM;
 import io.transformers4j.torch.FusedDecoderLayer;
 import io.transformers4j.torch.Torch;
 import io.transformers4j.torch.TorchOps;
@@ -75,9 +75,10 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * convention). A read-only pass (sum of the buffer) is printed too: on many machines reading alone is faster than
  * copying, so the copy bound can be beaten.
  *
- * <p>Why a Llama checkpoint: in transformers 4.39 (the version ported) only Llama's forward takes a StaticCache;
- * Mistral's gained one later. A Mistral-7B-shaped model is a Llama with grouped-query attention plus a 4096-token
- * sliding window, which masks nothing at 768 tokens, so the decode step is the same ops either way.
+ * <p>The checkpoint is a {@code MistralForCausalLM} with Mistral-7B-v0.1's 4096-token sliding window (which masks
+ * nothing at 768 tokens). In transformers 4.39 only Llama's forward takes a StaticCache; ours takes it for Mistral too
+ * (Mistral's gained one upstream later), and its one-token steps run as fused layers as Llama's do. Checkpoints of
+ * version 1 were the same shape saved as a Llama; they are rebuilt.
  *
  * <p>Checkpoints are built once (seeded) and cached under {@code tests/target/bench-checkpoints/}; with them a
  * tokenizer.json (byte-fallback BPE over the 32000 ids) that Jlama's loader requires, and the prompt ids both engines
@@ -88,7 +89,7 @@ public final class LlmDecodeBenchmark {
     static final Map<String, Object> SHAPE = shape();
     static final int PROMPT_TOKENS = 512;
     static final int NEW_TOKENS = 256;
-    static final String CHECKPOINT_VERSION = "1";
+    static final String CHECKPOINT_VERSION = "2";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private LlmDecodeBenchmark() {}
@@ -101,7 +102,8 @@ public final class LlmDecodeBenchmark {
         m.put("num_attention_heads", 16);
         m.put("num_key_value_heads", 4);
         m.put("vocab_size", 32000);
-        m.put("max_position_embeddings", 4096);
+        m.put("max_position_embeddings", 4096); // Jlama sizes its context by it; 768 tokens are used
+        m.put("sliding_window", 4096);
         m.put("rms_norm_eps", 1e-5);
         m.put("rope_theta", 10000.0);
         m.put("tie_word_embeddings", false);
@@ -247,14 +249,14 @@ public final class LlmDecodeBenchmark {
         System.out.println("building " + dir + " (once) ...");
         Files.createDirectories(dir);
         if (dtype.equals("f32")) {
-            LlamaConfig config = PretrainedConfig.fromMap(SHAPE, LlamaConfig.class);
-            try (LlamaForCausalLM model = PreTrainedModel.fromConfig(LlamaForCausalLM.CLASS, config, 20240611,
+            MistralConfig config = PretrainedConfig.fromMap(SHAPE, MistralConfig.class);
+            try (MistralForCausalLM model = PreTrainedModel.fromConfig(MistralForCausalLM.CLASS, config, 20240611,
                     Device.cpu())) {
                 model.savePretrained(dir);
             }
         } else {
             // The same weights rounded to bfloat16, saved with torch_dtype bfloat16.
-            try (LlamaForCausalLM model = LlamaForCausalLM.fromPretrained(f32.toString(),
+            try (MistralForCausalLM model = MistralForCausalLM.fromPretrained(f32.toString(),
                     LoadOptions.defaults().withDtype("bfloat16").withLocalFilesOnly(true))) {
                 model.savePretrained(dir);
             }
@@ -404,7 +406,7 @@ public final class LlmDecodeBenchmark {
         out("rss_base_kb", rssBase);
 
         long t0 = System.nanoTime();
-        try (LlamaForCausalLM model = LlamaForCausalLM.fromPretrained(dir.toString(),
+        try (MistralForCausalLM model = MistralForCausalLM.fromPretrained(dir.toString(),
                 LoadOptions.defaults().withDtype("auto").withLocalFilesOnly(true));
                 NDManager m = NDManager.newBaseManager()) {
             out("load_s", (System.nanoTime() - t0) / 1e9);
@@ -447,7 +449,7 @@ public final class LlmDecodeBenchmark {
     }
 
     /** generate() with a static cache, greedy, no EOS; times from a streamer. */
-    static Timing generate(LlamaForCausalLM model, NDArray ids, int newTokens) {
+    static Timing generate(MistralForCausalLM model, NDArray ids, int newTokens) {
         GenerationConfig config = model.generationConfig().toBuilder().maxNewTokens(newTokens).doSample(false)
                 .cacheImplementation("static").eosTokenId(null).padTokenId(0).build();
         long[] stamps = new long[newTokens + 1];
@@ -489,7 +491,7 @@ public final class LlmDecodeBenchmark {
     }
 
     /** The decode without generate(): forward one token on a StaticCache, argmax, repeat. Tokens/s. */
-    static double bareLoop(LlamaForCausalLM model, NDArray ids, int newTokens) {
+    static double bareLoop(MistralForCausalLM model, NDArray ids, int newTokens) {
         int promptLen = (int) ids.getShape().get(1);
         NDManager m = ids.getManager();
         try (StaticCache cache = (StaticCache) model.newCache("static", 1, promptLen + newTokens)) {

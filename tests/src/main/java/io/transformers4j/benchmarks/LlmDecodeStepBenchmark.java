@@ -9,7 +9,7 @@ import io.transformers4j.generation.StaticCache;
 import io.transformers4j.modeling.LoadOptions;
 import io.transformers4j.modeling.ModelInputs;
 import io.transformers4j.modeling.outputs.CausalLMOutputWithPast;
-import io.transformers4j.models.llama.LlamaForCausalLM;
+import io.transformers4j.models.mistral.MistralForCausalLM;
 import io.transformers4j.torch.Torch;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -56,7 +56,7 @@ public class LlmDecodeStepBenchmark {
     @Param({"tests/target/bench-checkpoints"})
     public String dir;
 
-    private LlamaForCausalLM model;
+    private MistralForCausalLM model;
     private NDManager manager;
     private StaticCache cache;
     private NDArray token;
@@ -67,7 +67,7 @@ public class LlmDecodeStepBenchmark {
         Torch.setNumThreads(threads);
         Torch.ensureThreadReady();
         Path ckpt = LlmDecodeBenchmark.checkpoint(Path.of(dir), dtype);
-        model = LlamaForCausalLM.fromPretrained(ckpt.toString(), LoadOptions.defaults().withDtype("auto")
+        model = MistralForCausalLM.fromPretrained(ckpt.toString(), LoadOptions.defaults().withDtype("auto")
                 .withLocalFilesOnly(true));
         manager = NDManager.newBaseManager();
         int maxLen = LlmDecodeBenchmark.PROMPT_TOKENS + LlmDecodeBenchmark.NEW_TOKENS;
