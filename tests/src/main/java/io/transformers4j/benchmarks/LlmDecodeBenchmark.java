@@ -404,6 +404,7 @@ public final class LlmDecodeBenchmark {
         long[] prompt = readIds(promptIds(o.dir, o.promptTokens));
         long rssBase = procStatus("VmRSS");
         out("rss_base_kb", rssBase);
+        RssSampler sampler = RssSampler.start();
 
         long t0 = System.nanoTime();
         try (MistralForCausalLM model = MistralForCausalLM.fromPretrained(dir.toString(),
@@ -433,6 +434,7 @@ public final class LlmDecodeBenchmark {
             out("fused_layer_steps", FusedDecoderLayer.callCount() - fusedBefore);
             // the peak of loading + generate(); the bare loop below allocates a second cache and prompt pass
             out("vmhwm_kb", procStatus("VmHWM"));
+            sampler.report();
             if (o.bare) {
                 out("bare_decode_tok_s", bareLoop(model, ids, o.newTokens));
             }
@@ -655,6 +657,9 @@ public final class LlmDecodeBenchmark {
             row(rows, d, "ours: peak RSS VmHWM (MB)", fmt(hwm / 1e6));
             row(rows, d, "ours: VmHWM / checkpoint", fmt(hwm / size) + "x");
             row(rows, d, "ours: (VmHWM - JVM,LibTorch) / ckpt", fmt((hwm - base) / size) + "x");
+            row(rows, d, "ours: weights mapped at peak / ckpt", fmt(max(us, "file_above_base_at_peak_kb") * 1024 / size)
+                    + "x");
+            row(rows, d, "ours: anonymous memory above base (MB)", fmt(max(us, "anon_above_base_kb") * 1024 / 1e6));
             row(rows, d, "Jlama: VmHWM (MB)", jl.isEmpty() ? "-" : fmt(max(jl, "vmhwm_kb") * 1024 / 1e6));
             row(rows, d, "parameter dtypes (ours)", us.isEmpty() ? "-" : us.get(0).getOrDefault("param_dtypes", "-"));
             boolean same = !jl.isEmpty() && !us.isEmpty();
@@ -746,6 +751,55 @@ public final class LlmDecodeBenchmark {
         double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return a.length == 0 ? Double.NaN : a.length % 2 == 1 ? a[a.length / 2]
                 : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+    }
+
+    /**
+     * What the peak is made of: RssAnon (native allocations, the Java heap's touched pages, JIT code) and RssFile
+     * (the memory-mapped weights, and the libraries' code), sampled every 20 ms from when the engine is loaded.
+     * VmHWM alone cannot tell a process that holds more of its own memory from one that has more of the checkpoint's
+     * pages mapped, and how many of those a read maps is the kernel's choice (fault-around, folio sizes): a prompt of
+     * 512 random ids mapped all of the 131 MB float32 embedding table on this machine, while whole runs of the same
+     * code hours earlier peaked ~100 MB lower.
+     */
+    static final class RssSampler {
+        private final long anonBase = procStatus("RssAnon");
+        private final long fileBase = procStatus("RssFile");
+        private volatile long maxAnon = anonBase;
+        private volatile long maxSum = anonBase + fileBase;
+        private volatile long fileAtMaxSum = fileBase;
+
+        static RssSampler start() {
+            RssSampler s = new RssSampler();
+            Thread t = new Thread(() -> {
+                while (true) {
+                    s.sample();
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "rss-sampler");
+            t.setDaemon(true);
+            t.start();
+            return s;
+        }
+
+        private synchronized void sample() {
+            long anon = procStatus("RssAnon");
+            long file = procStatus("RssFile");
+            maxAnon = Math.max(maxAnon, anon);
+            if (anon + file > maxSum) {
+                maxSum = anon + file;
+                fileAtMaxSum = file;
+            }
+        }
+
+        void report() {
+            sample();
+            out("anon_above_base_kb", maxAnon - anonBase);
+            out("file_above_base_at_peak_kb", fileAtMaxSum - fileBase);
+        }
     }
 
     /** A kB field of /proc/self/status (VmRSS, VmHWM), -1 where there is none (not Linux). */
