@@ -786,8 +786,9 @@ public final class LlmDecodeBenchmark {
         }
 
         private synchronized void sample() {
-            long anon = procStatus("RssAnon");
-            long file = procStatus("RssFile");
+            long[] kb = procStatus("RssAnon", "RssFile");
+            long anon = kb[0];
+            long file = kb[1];
             maxAnon = Math.max(maxAnon, anon);
             if (anon + file > maxSum) {
                 maxSum = anon + file;
@@ -804,16 +805,25 @@ public final class LlmDecodeBenchmark {
 
     /** A kB field of /proc/self/status (VmRSS, VmHWM), -1 where there is none (not Linux). */
     static long procStatus(String field) {
+        return procStatus(new String[] {field})[0];
+    }
+
+    /** Several kB fields of /proc/self/status from one read of it, -1 for each one there is not. */
+    static long[] procStatus(String... fields) {
+        long[] kb = new long[fields.length];
+        Arrays.fill(kb, -1);
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith(field + ":")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                for (int i = 0; i < fields.length; i++) {
+                    if (line.startsWith(fields[i] + ":")) {
+                        kb[i] = Long.parseLong(line.replaceAll("[^0-9]", ""));
+                    }
                 }
             }
         } catch (IOException e) {
             // not Linux
         }
-        return -1;
+        return kb;
     }
 
     static String loadAverage() {

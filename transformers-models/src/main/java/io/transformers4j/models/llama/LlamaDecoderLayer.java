@@ -1,9 +1,8 @@
 package io.transformers4j.models.llama;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.Shape;
-import io.transformers4j.generation.Cache;
 import io.transformers4j.generation.StaticCache;
+import io.transformers4j.models.FusedStaticCacheStep;
 import io.transformers4j.models.LegacyCache;
 import io.transformers4j.torch.FusedDecoderLayer;
 import io.transformers4j.weights.Weights;
@@ -57,11 +56,7 @@ final class LlamaDecoderLayer {
      */
     private NDArray forwardFused(NDArray hiddenStates, NDArray attentionMask, NDArray[] cosSin, NDArray cachePosition,
             StaticCache cache) {
-        if (!FusedDecoderLayer.isEnabled() || attentionMask == null || cachePosition == null) {
-            return null;
-        }
-        Shape s = hiddenStates.getShape();
-        if (s.dimension() != 3 || s.get(0) != 1 || s.get(1) != 1) {
+        if (!FusedDecoderLayer.isEnabled()) {
             return null;
         }
         if (!fusedPrepared) {
@@ -73,19 +68,6 @@ final class LlamaDecoderLayer {
                     selfAttn.numKeyValueHeads());
             fusedPrepared = true;
         }
-        if (fused == null) {
-            return null;
-        }
-        long[] positions = cache.positions(cachePosition);
-        if (positions.length != 1) {
-            return null;
-        }
-        Cache.KeyValue kv = cache.get(layerIdx);
-        NDArray out = fused.forward(hiddenStates, cosSin[0], cosSin[1], kv.key(), kv.value(), positions[0],
-                attentionMask);
-        if (out != null) {
-            cache.countWritten(layerIdx, 1);
-        }
-        return out;
+        return FusedStaticCacheStep.run(fused, hiddenStates, attentionMask, cosSin, cachePosition, cache, layerIdx);
     }
 }
