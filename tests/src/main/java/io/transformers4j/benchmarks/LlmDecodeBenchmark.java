@@ -33,6 +33,7 @@ import java.io.InputStreamReader;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,6 +88,12 @@ import org.openjdk.jmh.runner.options.TimeValue;
 public final class LlmDecodeBenchmark {
 
     static final Map<String, Object> SHAPE = shape();
+    /**
+     * Checkpoint shapes by name: "150m" is the decode benchmark's; "1.1b" is TinyLlama-1.1B's (hidden 2048, 22 layers,
+     * 32 heads over 4 key/value heads, SwiGLU 5632), for the peak-memory check at a size where a JVM's and LibTorch's
+     * fixed ~200 MB weigh less ({@code --memory-only --shape 1.1b}).
+     */
+    static final Map<String, Map<String, Object>> SHAPES = Map.of("150m", SHAPE, "1.1b", tinyLlamaShape());
     static final int PROMPT_TOKENS = 512;
     static final int NEW_TOKENS = 256;
     static final String CHECKPOINT_VERSION = "2";
@@ -111,11 +118,21 @@ public final class LlmDecodeBenchmark {
         return m;
     }
 
+    private static Map<String, Object> tinyLlamaShape() {
+        Map<String, Object> m = new LinkedHashMap<>(shape());
+        m.put("hidden_size", 2048);
+        m.put("intermediate_size", 5632);
+        m.put("num_hidden_layers", 22);
+        m.put("num_attention_heads", 32);
+        m.put("num_key_value_heads", 4);
+        return m;
+    }
+
     // ================================================================== options
 
     record Options(Path dir, int threads, List<Integer> threadCounts, int promptTokens, int newTokens, int rounds,
             List<String> dtypes, String jlamaJava, String jlamaClasspath, boolean jmh, String child, boolean bare,
-            List<String> jvmArgs) {
+            List<String> jvmArgs, String shape, boolean memoryOnly) {
 
         static Options parse(String[] args) {
             Map<String, String> m = new TreeMap<>();
@@ -124,7 +141,7 @@ public final class LlmDecodeBenchmark {
                 if (!a.startsWith("--")) {
                     throw new IllegalArgumentException("unexpected argument " + a + "; " + USAGE);
                 }
-                if (a.equals("--jmh") || a.equals("--bare")) {
+                if (a.equals("--jmh") || a.equals("--bare") || a.equals("--memory-only")) {
                     m.put(a.substring(2), "true");
                 } else if (i + 1 < args.length) {
                     m.put(a.substring(2), args[++i]);
@@ -142,7 +159,12 @@ public final class LlmDecodeBenchmark {
                     Integer.parseInt(m.getOrDefault("rounds", "2")),
                     List.of(m.getOrDefault("dtypes", "f32,bf16").split(",")),
                     m.get("jlama-java"), m.get("jlama-classpath"), m.containsKey("jmh"), m.get("child"),
-                    m.containsKey("bare"), List.of(m.getOrDefault("jvm-args", "-Xmx1g").trim().split("\\s+")));
+                    m.containsKey("bare"), List.of(m.getOrDefault("jvm-args", "-Xmx1g").trim().split("\\s+")),
+                    m.getOrDefault("shape", "150m"), m.containsKey("memory-only"));
+            if (!SHAPES.containsKey(o.shape)) {
+                throw new IllegalArgumentException("--shape takes one of " + new TreeMap<>(SHAPES).keySet() + ", got "
+                        + o.shape);
+            }
             for (String d : o.dtypes) {
                 if (!d.equals("f32") && !d.equals("bf16")) {
                     throw new IllegalArgumentException("--dtypes takes f32 and/or bf16, got " + d);
@@ -158,13 +180,13 @@ public final class LlmDecodeBenchmark {
 
         Options withThreads(int t) {
             return new Options(dir, t, List.of(t), promptTokens, newTokens, rounds, dtypes, jlamaJava, jlamaClasspath,
-                    jmh, child, bare, jvmArgs);
+                    jmh, child, bare, jvmArgs, shape, memoryOnly);
         }
 
         List<String> childArgs(String dtype, boolean withBareLoop) {
             List<String> a = new ArrayList<>(List.of("--child", dtype, "--dir", dir.toString(), "--threads",
                     String.valueOf(threads), "--prompt-tokens", String.valueOf(promptTokens), "--new-tokens",
-                    String.valueOf(newTokens)));
+                    String.valueOf(newTokens), "--shape", shape));
             if (withBareLoop) {
                 a.add("--bare");
             }
@@ -174,7 +196,8 @@ public final class LlmDecodeBenchmark {
 
     static final String USAGE = "usage: LlmDecodeBenchmark [--threads 1,2] [--dtypes f32,bf16] [--rounds R] "
             + "[--prompt-tokens 512] [--new-tokens 256] [--dir DIR] [--jlama-java JAVA --jlama-classpath CP] [--jmh] "
-            + "[--jvm-args \"-Xmx1g -Xmn16m\"] (JVM options of our child processes; default -Xmx1g)";
+            + "[--jvm-args \"-Xmx1g -Xmn16m\"] (JVM options of our child processes; default -Xmx1g) "
+            + "[--memory-only [--shape 150m|1.1b]] (peak memory only: one run of ours per dtype, no Jlama, no bound)";
 
     // ================================================================== main: the whole comparison
 
@@ -188,7 +211,15 @@ public final class LlmDecodeBenchmark {
         System.out.println("== LLM decode benchmark: " + describeMachine(o.threadCounts));
         Map<String, Path> ckpt = new LinkedHashMap<>();
         for (String d : o.dtypes) {
-            ckpt.put(d, checkpoint(o.dir, d));
+            ckpt.put(d, checkpoint(o.dir, o.shape, d));
+        }
+        if (o.memoryOnly) {
+            memoryOnly(o, ckpt);
+            return;
+        }
+        if (!o.shape.equals("150m")) {
+            throw new IllegalArgumentException("--shape " + o.shape + " is for --memory-only (decode at that size "
+                    + "would take hours here)");
         }
         Path promptFile = promptIds(o.dir, o.promptTokens);
         List<String> tables = new ArrayList<>();
@@ -235,21 +266,26 @@ public final class LlmDecodeBenchmark {
 
     // ================================================================== checkpoints
 
-    /** The checkpoint folder of {@code dtype} ("f32", "bf16"), built on first use. */
+    /** The decode benchmark's checkpoint folder of {@code dtype} ("f32", "bf16"), built on first use. */
     static Path checkpoint(Path root, String dtype) throws IOException {
-        Path f32 = root.resolve("mistral-shape-150m-f32");
-        Path dir = dtype.equals("f32") ? f32 : root.resolve("mistral-shape-150m-bf16");
+        return checkpoint(root, "150m", dtype);
+    }
+
+    /** The checkpoint folder of {@code shape} (a key of {@link #SHAPES}) and {@code dtype}, built on first use. */
+    static Path checkpoint(Path root, String shape, String dtype) throws IOException {
+        Path f32 = root.resolve("mistral-shape-" + shape + "-f32");
+        Path dir = dtype.equals("f32") ? f32 : root.resolve("mistral-shape-" + shape + "-bf16");
         Path marker = dir.resolve("BENCH-CHECKPOINT");
         if (Files.exists(marker) && Files.readString(marker).trim().equals(CHECKPOINT_VERSION)) {
             return dir;
         }
         if (!dtype.equals("f32")) {
-            checkpoint(root, "f32");
+            checkpoint(root, shape, "f32");
         }
         System.out.println("building " + dir + " (once) ...");
         Files.createDirectories(dir);
         if (dtype.equals("f32")) {
-            MistralConfig config = PretrainedConfig.fromMap(SHAPE, MistralConfig.class);
+            MistralConfig config = PretrainedConfig.fromMap(SHAPES.get(shape), MistralConfig.class);
             try (MistralForCausalLM model = PreTrainedModel.fromConfig(MistralForCausalLM.CLASS, config, 20240611,
                     Device.cpu())) {
                 model.savePretrained(dir);
@@ -400,7 +436,7 @@ public final class LlmDecodeBenchmark {
         Torch.setNumThreads(o.threads);
         Torch.ensureThreadReady();
         Torch.ensureBridgeReady();
-        Path dir = checkpoint(o.dir, o.child);
+        Path dir = checkpoint(o.dir, o.shape, o.child);
         long[] prompt = readIds(promptIds(o.dir, o.promptTokens));
         long rssBase = procStatus("VmRSS");
         out("rss_base_kb", rssBase);
@@ -430,11 +466,14 @@ public final class LlmDecodeBenchmark {
             out("ttft_ms", t.ttftMs);
             out("decode_tok_s", t.decodeTokS);
             out("decode_cores", t.decodeCores);
+            out("java_alloc_per_token_bytes", t.allocPerToken);
             out("first_tokens", Arrays.toString(t.firstTokens).replace(" ", ""));
             out("fused_layer_steps", FusedDecoderLayer.callCount() - fusedBefore);
             // the peak of loading + generate(); the bare loop below allocates a second cache and prompt pass
             out("vmhwm_kb", procStatus("VmHWM"));
-            sampler.report();
+            if (sampler != null) {
+                sampler.report();
+            }
             if (o.bare) {
                 out("bare_decode_tok_s", bareLoop(model, ids, o.newTokens));
             }
@@ -443,7 +482,13 @@ public final class LlmDecodeBenchmark {
     }
 
     /** @param decodeCores process CPU time / wall time over the decode: the cores actually used */
-    record Timing(double ttftMs, double decodeTokS, double decodeCores, long[] firstTokens) {}
+    record Timing(double ttftMs, double decodeTokS, double decodeCores, long[] firstTokens, long allocPerToken) {}
+
+    /** Bytes of Java objects this thread has allocated so far (HotSpot), -1 where the JVM cannot say. */
+    static long threadAllocatedBytes() {
+        return java.lang.management.ManagementFactory.getThreadMXBean()
+                instanceof com.sun.management.ThreadMXBean t ? t.getCurrentThreadAllocatedBytes() : -1;
+    }
 
     static long processCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
@@ -456,6 +501,7 @@ public final class LlmDecodeBenchmark {
                 .cacheImplementation("static").eosTokenId(null).padTokenId(0).build();
         long[] stamps = new long[newTokens + 1];
         long[] cpu = new long[newTokens + 1];
+        long[] allocated = new long[newTokens + 1];
         int[] puts = {0};
         List<Long> tokens = new ArrayList<>();
         BaseStreamer streamer = new BaseStreamer() {
@@ -464,6 +510,7 @@ public final class LlmDecodeBenchmark {
                 int i = Math.min(puts[0]++, newTokens); // put 0 is the prompt
                 stamps[i] = System.nanoTime();
                 cpu[i] = processCpuNanos();
+                allocated[i] = threadAllocatedBytes();
                 if (puts[0] > 1) {
                     for (long id : tokenIds) {
                         tokens.add(id);
@@ -488,7 +535,7 @@ public final class LlmDecodeBenchmark {
             double decode = (newTokens - 1) / ((stamps[newTokens] - stamps[1]) / 1e9);
             double cores = (double) (cpu[newTokens] - cpu[1]) / (stamps[newTokens] - stamps[1]);
             long[] first = tokens.stream().limit(8).mapToLong(Long::longValue).toArray();
-            return new Timing(ttft, decode, cores, first);
+            return new Timing(ttft, decode, cores, first, (allocated[newTokens] - allocated[1]) / (newTokens - 1));
         }
     }
 
@@ -517,6 +564,45 @@ public final class LlmDecodeBenchmark {
             }
             return (newTokens - 1) / ((System.nanoTime() - start) / 1e9);
         }
+    }
+
+    // ================================================================== peak memory alone
+
+    /**
+     * {@code --memory-only}: one run of ours per dtype at {@code --shape} (with {@code --new-tokens}, a few will do),
+     * and what the process holds at its peak against the checkpoint. The weights are mapped from the file, not
+     * copied; above the base (the JVM and LibTorch before anything is loaded, ~200 MB whatever the model) the peak is
+     * the checkpoint plus the static cache, a prompt's activations and what the Java heap grew by. At 150M parameters
+     * the base alone is 0.3-0.6x of the checkpoint; at TinyLlama's 1.1B it is 0.05-0.1x.
+     */
+    static void memoryOnly(Options o, Map<String, Path> ckpt) throws Exception {
+        Map<String, Object> shape = SHAPES.get(o.shape);
+        long layers = ((Number) shape.get("num_hidden_layers")).longValue();
+        long kvHeads = ((Number) shape.get("num_key_value_heads")).longValue();
+        long headDim = ((Number) shape.get("hidden_size")).longValue()
+                / ((Number) shape.get("num_attention_heads")).longValue();
+        StringBuilder table = new StringBuilder();
+        table.append(String.format(Locale.ROOT, "%n== Peak memory: shape %s, prompt %d tokens, %d new tokens "
+                + "(static cache), %d threads%n", o.shape, o.promptTokens, o.newTokens, o.threads));
+        table.append(String.format(Locale.ROOT, "%-6s %10s %10s %10s %10s %12s %12s %12s %12s %10s%n", "dtype",
+                "ckpt MB", "cache MB", "base MB", "VmHWM MB", "VmHWM/ckpt", "(-base)/ckpt", "mapped/ckpt",
+                "anon+ MB", "TTFT ms"));
+        for (Map.Entry<String, Path> e : ckpt.entrySet()) {
+            Map<String, String> r = runChild(o, e.getKey(), false);
+            double size = Files.size(e.getValue().resolve("model.safetensors"));
+            double cache = 2.0 * layers * kvHeads * headDim * (o.promptTokens + o.newTokens)
+                    * (e.getKey().equals("f32") ? 4 : 2);
+            double hwm = num(r, "vmhwm_kb") * 1024;
+            double base = num(r, "rss_base_kb") * 1024;
+            table.append(String.format(Locale.ROOT, "%-6s %10s %10s %10s %10s %12s %12s %12s %12s %10s%n",
+                    e.getKey(), fmt(size / 1e6), fmt(cache / 1e6), fmt(base / 1e6), fmt(hwm / 1e6),
+                    fmt(hwm / size) + "x", fmt((hwm - base) / size) + "x",
+                    fmt(num(r, "file_above_base_at_peak_kb") * 1024 / size) + "x",
+                    fmt(num(r, "anon_above_base_kb") * 1024 / 1e6), fmt(num(r, "ttft_ms"))));
+        }
+        table.append("base: VmRSS of the child before loading (JVM, LibTorch, kernels); mapped: the checkpoint's pages "
+                + "in RSS at the peak; anon+: anonymous memory above the base at its peak (cache, activations, heap)\n");
+        System.out.println(table);
     }
 
     // ================================================================== running the children
@@ -660,6 +746,8 @@ public final class LlmDecodeBenchmark {
             row(rows, d, "ours: weights mapped at peak / ckpt", fmt(max(us, "file_above_base_at_peak_kb") * 1024 / size)
                     + "x");
             row(rows, d, "ours: anonymous memory above base (MB)", fmt(max(us, "anon_above_base_kb") * 1024 / 1e6));
+            row(rows, d, "ours: Java allocation per token (KB)",
+                    fmt(median(us, "java_alloc_per_token_bytes") / 1e3));
             row(rows, d, "Jlama: VmHWM (MB)", jl.isEmpty() ? "-" : fmt(max(jl, "vmhwm_kb") * 1024 / 1e6));
             row(rows, d, "parameter dtypes (ours)", us.isEmpty() ? "-" : us.get(0).getOrDefault("param_dtypes", "-"));
             boolean same = !jl.isEmpty() && !us.isEmpty();
@@ -762,14 +850,36 @@ public final class LlmDecodeBenchmark {
      * code hours earlier peaked ~100 MB lower.
      */
     static final class RssSampler {
-        private final long anonBase = procStatus("RssAnon");
-        private final long fileBase = procStatus("RssFile");
-        private volatile long maxAnon = anonBase;
-        private volatile long maxSum = anonBase + fileBase;
-        private volatile long fileAtMaxSum = fileBase;
+        // One channel and one buffer for every sample: the sampler must not allocate, or the Java heap it measures
+        // grows with its own garbage (reading the file as lines and parsing with a regex was a quarter of the
+        // child's allocation, 34 MB over a run, by JFR).
+        private final FileChannel status;
+        private final ByteBuffer buf = ByteBuffer.allocate(8192);
+        private final long anonBase;
+        private final long fileBase;
+        private volatile long maxAnon;
+        private volatile long maxSum;
+        private volatile long fileAtMaxSum;
 
-        static RssSampler start() {
-            RssSampler s = new RssSampler();
+        private RssSampler(FileChannel status) {
+            this.status = status;
+            anonBase = read(ANON);
+            fileBase = read(FILE);
+            maxAnon = anonBase;
+            maxSum = anonBase + fileBase;
+            fileAtMaxSum = fileBase;
+        }
+
+        private static final byte[] ANON = "RssAnon:".getBytes(StandardCharsets.US_ASCII);
+        private static final byte[] FILE = "RssFile:".getBytes(StandardCharsets.US_ASCII);
+
+        /** Null where there is no /proc/self/status (not Linux). */
+        static RssSampler start() throws IOException {
+            Path path = Path.of("/proc/self/status");
+            if (!Files.isReadable(path)) {
+                return null;
+            }
+            RssSampler s = new RssSampler(FileChannel.open(path));
             Thread t = new Thread(() -> {
                 while (true) {
                     s.sample();
@@ -785,10 +895,50 @@ public final class LlmDecodeBenchmark {
             return s;
         }
 
-        private synchronized void sample() {
-            long[] kb = procStatus("RssAnon", "RssFile");
-            long anon = kb[0];
-            long file = kb[1];
+        private synchronized long read(byte[] field) {
+            fill();
+            return field(field);
+        }
+
+        private void fill() {
+            buf.clear();
+            try {
+                long pos = 0;
+                int n;
+                while (buf.hasRemaining() && (n = status.read(buf, pos)) > 0) {
+                    pos += n;
+                }
+            } catch (IOException e) {
+                buf.limit(0);
+                return;
+            }
+            buf.flip();
+        }
+
+        /** The kB number after {@code field} at the start of a line of the buffer, -1 if absent. */
+        private long field(byte[] field) {
+            byte[] a = buf.array();
+            int end = buf.limit();
+            for (int i = 0; i + field.length <= end; i++) {
+                if ((i == 0 || a[i - 1] == '\n') && Arrays.equals(a, i, i + field.length, field, 0, field.length)) {
+                    long v = 0;
+                    int j = i + field.length;
+                    while (j < end && (a[j] == ' ' || a[j] == '\t')) {
+                        j++;
+                    }
+                    while (j < end && a[j] >= '0' && a[j] <= '9') {
+                        v = v * 10 + (a[j++] - '0');
+                    }
+                    return v;
+                }
+            }
+            return -1;
+        }
+
+        synchronized void sample() {
+            fill();
+            long anon = field(ANON);
+            long file = field(FILE);
             maxAnon = Math.max(maxAnon, anon);
             if (anon + file > maxSum) {
                 maxSum = anon + file;

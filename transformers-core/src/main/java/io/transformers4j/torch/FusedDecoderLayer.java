@@ -97,7 +97,7 @@ public final class FusedDecoderLayer {
         long[][] shapes = new long[ws.length][];
         for (int i = 0; i < ws.length; i++) {
             long h = ops.handles()[i];
-            if (h == 0 || !isContiguous(b, h)) {
+            if (h == 0 || !b.isContiguous(h)) {
                 return null;
             }
             shapes[i] = b.sizes(h);
@@ -127,10 +127,6 @@ public final class FusedDecoderLayer {
         }
         return new FusedDecoderLayer(ws, ops.dtype(), addresses, hidden, heads, kvHeads, headDim, intermediate,
                 inputNormEps, postNormEps);
-    }
-
-    private static boolean isContiguous(LibTorchBridge b, long h) {
-        return TorchOps.isContiguous(b.sizes(h), b.strides(h));
     }
 
     /**
@@ -167,7 +163,7 @@ public final class FusedDecoderLayer {
         long[] h = ops.handles();
         long headDim = sizes[3];
         for (long handle : h) {
-            if (handle == 0 || !isContiguous(b, handle)) {
+            if (handle == 0 || !b.isContiguous(handle)) {
                 return null;
             }
         }

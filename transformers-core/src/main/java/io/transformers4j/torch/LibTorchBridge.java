@@ -358,9 +358,15 @@ final class LibTorchBridge {
         return dtypeCodes.get(dtype);
     }
 
+    // The metadata readers below run several times per layer of every decoding step (the fused kernels check each
+    // operand): their out-parameters are per-thread scratch arrays, read at once, so that a check allocates nothing
+    // (or only the array it returns). A long[1] per call was ~1 KB of Java garbage per layer and step.
+    private static final ThreadLocal<long[]> LONG_OUT = ThreadLocal.withInitial(() -> new long[2]);
+    private static final ThreadLocal<int[]> INT_OUT = ThreadLocal.withInitial(() -> new int[1]);
+
     /** The element type LibTorch holds, asked of LibTorch (DJL's getDataType cannot name bfloat16). */
     DType dtype(long handle) {
-        int[] ret = new int[1];
+        int[] ret = INT_OUT.get();
         check(C.aoti_torch_get_dtype(handle, ret), "aoti_torch_get_dtype");
         DType d = dtypesByCode.get(ret[0]);
         if (d == null) {
@@ -379,33 +385,65 @@ final class LibTorchBridge {
     }
 
     private long[] readLongs(long handle, boolean sizes) {
-        long[] dim = new long[1];
-        check(C.aoti_torch_get_dim(handle, dim), "aoti_torch_get_dim");
-        long[] ptr = new long[1];
-        if (sizes) {
-            check(C.aoti_torch_get_sizes(handle, ptr), "aoti_torch_get_sizes");
-        } else {
-            check(C.aoti_torch_get_strides(handle, ptr), "aoti_torch_get_strides");
-        }
+        int dim = dim(handle);
         // A borrowed pointer into the tensor's own metadata: read it now.
-        return dim[0] == 0 ? new long[0] : new Pointer(ptr[0]).getLongArray(0, (int) dim[0]);
+        return dim == 0 ? new long[0] : new Pointer(metadataPointer(handle, sizes)).getLongArray(0, dim);
+    }
+
+    private int dim(long handle) {
+        long[] ret = LONG_OUT.get();
+        check(C.aoti_torch_get_dim(handle, ret), "aoti_torch_get_dim");
+        return (int) ret[0];
+    }
+
+    /** The address of the tensor's sizes (or strides) array, dim() longs; borrowed. */
+    private long metadataPointer(long handle, boolean sizes) {
+        long[] ret = LONG_OUT.get();
+        if (sizes) {
+            check(C.aoti_torch_get_sizes(handle, ret), "aoti_torch_get_sizes");
+        } else {
+            check(C.aoti_torch_get_strides(handle, ret), "aoti_torch_get_strides");
+        }
+        return ret[0];
+    }
+
+    /**
+     * {@link TorchOps#isContiguous(long[], long[])} of the tensor, read in place (no arrays made): row-major strides,
+     * size-1 dimensions ignored.
+     */
+    boolean isContiguous(long handle) {
+        int dim = dim(handle);
+        if (dim == 0) {
+            return true;
+        }
+        Pointer sizes = new Pointer(metadataPointer(handle, true));
+        Pointer strides = new Pointer(metadataPointer(handle, false));
+        long expected = 1;
+        for (int i = dim - 1; i >= 0; i--) {
+            long size = sizes.getLong(8L * i);
+            if (size != 1 && strides.getLong(8L * i) != expected) {
+                return false;
+            }
+            expected *= size;
+        }
+        return true;
     }
 
     long numel(long handle) {
-        long[] ret = new long[1];
+        long[] ret = LONG_OUT.get();
         check(C.aoti_torch_get_numel(handle, ret), "aoti_torch_get_numel");
         return ret[0];
     }
 
     /** The address of the first element (storage offset included); borrowed, valid while the tensor lives. */
     long dataPtr(long handle) {
-        long[] ret = new long[1];
+        long[] ret = LONG_OUT.get();
         check(C.aoti_torch_get_data_ptr(handle, ret), "aoti_torch_get_data_ptr");
         return ret[0];
     }
 
     boolean isCpu(long handle) {
-        int[] ret = new int[1];
+        int[] ret = INT_OUT.get();
         check(C.aoti_torch_get_device_type(handle, ret), "aoti_torch_get_device_type");
         return ret[0] == cpuDevice;
     }

@@ -87,6 +87,56 @@ class TorchOpsTest {
     }
 
     @Test
+    void bridgeReadsContiguityInPlaceAsFromItsSizesAndStrides() {
+        Torch.ensureBridgeReady();
+        LibTorchBridge b = LibTorchBridge.get();
+        NDArray x = manager.arange(0, 24, 1, DataType.FLOAT32).reshape(2, 3, 4);
+        NDArray[] cases = {x, x.transpose(0, 2, 1), x.get(new NDIndex(":, 1:, :")), x.get(new NDIndex(":, :, 1")),
+            x.get(new NDIndex("1:, :, :")), x.get(new NDIndex(":, 1:2, :")), x.get(new NDIndex("0, 0, 0")),
+            manager.zeros(new Shape(0, 3)), x.expandDims(1).transpose(1, 0, 2, 3)};
+        boolean[] contiguous = {true, false, false, false, true, false, true, true, true};
+        for (int i = 0; i < cases.length; i++) {
+            long h = ((ai.djl.pytorch.engine.PtNDArray) cases[i]).getHandle();
+            assertEquals(contiguous[i], b.isContiguous(h), "case " + i + " " + Arrays.toString(b.sizes(h)) + " / "
+                    + Arrays.toString(b.strides(h)));
+            assertEquals(TorchOps.isContiguous(b.sizes(h), b.strides(h)), b.isContiguous(h), "case " + i);
+            assertEquals(Arrays.stream(b.sizes(h)).reduce(1, (p, q) -> p * q), b.numel(h), "case " + i);
+        }
+    }
+
+    @Test
+    void bridgeMetadataReadsMakeNoGarbage() {
+        // The fused decoding step checks every operand on every layer of every token: these readers run ~30 times per
+        // layer and step, and a long[1] out-parameter per call was ~1 KB of garbage per layer (HotSpot counts bytes).
+        assumeTrue(java.lang.management.ManagementFactory.getThreadMXBean()
+                instanceof com.sun.management.ThreadMXBean, "no per-thread allocation counter");
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory
+                .getThreadMXBean();
+        Torch.ensureBridgeReady();
+        LibTorchBridge b = LibTorchBridge.get();
+        long h = ((ai.djl.pytorch.engine.PtNDArray) manager.zeros(new Shape(1, 4, 8, 16))).getHandle();
+        long sink = 0;
+        for (int round = 0; round < 2; round++) { // the first round warms up (thread-locals, JIT)
+            long before = mx.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 10_000; i++) {
+                sink += b.numel(h) + b.dataPtr(h) + b.dtype(h).ordinal() + (b.isCpu(h) ? 1 : 0);
+            }
+            long scalars = mx.getCurrentThreadAllocatedBytes() - before;
+            before = mx.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 10_000; i++) {
+                sink += b.isContiguous(h) ? 1 : 0;
+            }
+            long contiguity = mx.getCurrentThreadAllocatedBytes() - before;
+            if (round == 1) {
+                assertTrue(scalars < 10_000, "numel/dataPtr/dtype/isCpu allocated " + scalars + " bytes in 10000 calls");
+                // two JNA Pointer views per call at most
+                assertTrue(contiguity <= 10_000 * 64L, "isContiguous allocated " + contiguity + " bytes in 10000 calls");
+            }
+        }
+        assertNotEquals(0, sink);
+    }
+
+    @Test
     void sdpaMatchesSoftmaxOfScaledScoresTimesValue() {
         Random r = new Random(1);
         int b = 2, h = 3, l = 5, s = 6, e = 4;
