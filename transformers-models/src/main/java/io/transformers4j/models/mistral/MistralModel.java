@@ -186,12 +186,15 @@ public class MistralModel extends PreTrainedModel {
                 scope.keep(r.output(), r.weights());
                 scope.keepCache(cache, i);
             }
+            LayerScope.freeConsumed(hiddenStates, r.output(), inputs.inputsEmbeds(), outputHiddenStates);
             hiddenStates = r.output();
             if (outputAttentions) {
                 allSelfAttns.add(r.weights());
             }
         }
-        hiddenStates = norm.forward(hiddenStates);
+        NDArray normed = norm.forward(hiddenStates);
+        LayerScope.freeConsumed(hiddenStates, normed, inputs.inputsEmbeds(), outputHiddenStates);
+        hiddenStates = normed;
         if (outputHiddenStates) {
             allHiddenStates.add(hiddenStates);
         }

@@ -11,6 +11,7 @@ import io.transformers4j.modeling.ModelOutput;
 import io.transformers4j.modeling.PreTrainedModel;
 import io.transformers4j.generation.StaticCache;
 import io.transformers4j.modeling.outputs.BaseModelOutputWithPast;
+import io.transformers4j.models.LayerScope;
 import io.transformers4j.models.LegacyCache;
 import io.transformers4j.nn.EagerAttention;
 import io.transformers4j.nn.Embedding;
@@ -157,18 +158,26 @@ public class PersimmonModel extends PreTrainedModel {
         NDArray hiddenStates = inputsEmbeds;
         List<NDArray> allHiddenStates = outputHiddenStates ? new ArrayList<>() : null;
         List<NDArray> allSelfAttns = outputAttentions ? new ArrayList<>() : null;
-        for (PersimmonDecoderLayer layer : layers) {
+        for (int i = 0; i < layers.size(); i++) {
             if (outputHiddenStates) {
                 allHiddenStates.add(hiddenStates);
             }
-            PersimmonAttention.Result r = layer.forward(hiddenStates, attentionMask, positionIds, kvSeqLen, cache,
-                    outputAttentions);
+            PersimmonAttention.Result r;
+            try (LayerScope scope = new LayerScope()) { // the layer's temporaries go when it returns, as in Python
+                r = layers.get(i).forward(hiddenStates, attentionMask, positionIds, kvSeqLen, cache,
+                        outputAttentions);
+                scope.keep(r.output(), r.weights());
+                scope.keepCache(cache, i);
+            }
+            LayerScope.freeConsumed(hiddenStates, r.output(), inputs.inputsEmbeds(), outputHiddenStates);
             hiddenStates = r.output();
             if (outputAttentions) {
                 allSelfAttns.add(r.weights());
             }
         }
-        hiddenStates = finalLayernorm.forward(hiddenStates);
+        NDArray normed = finalLayernorm.forward(hiddenStates);
+        LayerScope.freeConsumed(hiddenStates, normed, inputs.inputsEmbeds(), outputHiddenStates);
+        hiddenStates = normed;
         if (outputHiddenStates) {
             allHiddenStates.add(hiddenStates);
         }

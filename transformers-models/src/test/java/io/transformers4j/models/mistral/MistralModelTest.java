@@ -189,4 +189,46 @@ class MistralModelTest {
             assertEquals(mse, out.loss().getFloat(), 1e-5, Arrays.toString(l));
         }
     }
+
+    @Test
+    void consumedLayerOutputsAreFreedButNotTheCallersEmbedsNorCollectedStates() {
+        // Each layer's input is freed once the layer's output replaces it (LayerScope.freeConsumed); what the caller
+        // still holds must survive: its inputs_embeds (layer 0's input) and the hidden states it asked for.
+        try (MistralForCausalLM model = tinyLm(Map.of()); NDManager m = NDManager.newBaseManager()) {
+            NDArray ids = m.create(new long[] {5, 17, 3, 42, 8}, new Shape(1, 5));
+            NDArray embeds = model.model().embedTokens().forward(ids);
+            NDArray fromIds = model.forward(ModelInputs.builder().inputIds(ids).build()).logits();
+
+            NDArray fromEmbeds = model.forward(ModelInputs.builder().inputsEmbeds(embeds).build()).logits();
+            assertTrue(!embeds.isReleased(), "the caller's inputs_embeds were freed");
+            assertClose("logits from inputs_embeds", fromEmbeds, fromIds, 0, 0);
+
+            CausalLMOutputWithPast out = model.forward(ModelInputs.builder().inputsEmbeds(embeds)
+                    .outputHiddenStates(true).build());
+            assertTrue(!embeds.isReleased(), "the caller's inputs_embeds were freed");
+            assertEquals(3, out.hiddenStates().size()); // the embeddings, after layer 0, after the final norm
+            for (NDArray h : out.hiddenStates()) {
+                assertTrue(!h.isReleased(), "a collected hidden state was freed");
+            }
+            assertClose("hidden_states[0]", out.hiddenStates().get(0), embeds, 0, 0);
+            assertClose("logits with hidden states", out.logits(), fromIds, 0, 0);
+        }
+    }
+
+    @Test
+    void freeConsumedKeepsWhatItMustKeep() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray a = m.zeros(new Shape(2));
+            NDArray b = m.ones(new Shape(2));
+            io.transformers4j.models.LayerScope.freeConsumed(a, b, null, true);
+            assertTrue(!a.isReleased(), "collected for output_hidden_states");
+            io.transformers4j.models.LayerScope.freeConsumed(a, b, a, false);
+            assertTrue(!a.isReleased(), "the caller's inputs_embeds");
+            io.transformers4j.models.LayerScope.freeConsumed(a, a, null, false);
+            assertTrue(!a.isReleased(), "replaced by itself");
+            io.transformers4j.models.LayerScope.freeConsumed(a, b, null, false);
+            assertTrue(a.isReleased(), "consumed and replaced");
+            assertTrue(!b.isReleased());
+        }
+    }
 }
