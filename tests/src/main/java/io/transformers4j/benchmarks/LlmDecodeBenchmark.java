@@ -850,36 +850,32 @@ public final class LlmDecodeBenchmark {
      * code hours earlier peaked ~100 MB lower.
      */
     static final class RssSampler {
-        // One channel and one buffer for every sample: the sampler must not allocate, or the Java heap it measures
-        // grows with its own garbage (reading the file as lines and parsing with a regex was a quarter of the
-        // child's allocation, 34 MB over a run, by JFR).
-        private final FileChannel status;
-        private final ByteBuffer buf = ByteBuffer.allocate(8192);
+        private final ProcStatus status;
         private final long anonBase;
         private final long fileBase;
         private volatile long maxAnon;
         private volatile long maxSum;
         private volatile long fileAtMaxSum;
 
-        private RssSampler(FileChannel status) {
+        private RssSampler(ProcStatus status) {
             this.status = status;
-            anonBase = read(ANON);
-            fileBase = read(FILE);
+            synchronized (status) {
+                status.refresh();
+                anonBase = status.field(ProcStatus.RSS_ANON);
+                fileBase = status.field(ProcStatus.RSS_FILE);
+            }
             maxAnon = anonBase;
             maxSum = anonBase + fileBase;
             fileAtMaxSum = fileBase;
         }
 
-        private static final byte[] ANON = "RssAnon:".getBytes(StandardCharsets.US_ASCII);
-        private static final byte[] FILE = "RssFile:".getBytes(StandardCharsets.US_ASCII);
-
         /** Null where there is no /proc/self/status (not Linux). */
         static RssSampler start() throws IOException {
-            Path path = Path.of("/proc/self/status");
-            if (!Files.isReadable(path)) {
+            ProcStatus status = ProcStatus.open();
+            if (status == null) {
                 return null;
             }
-            RssSampler s = new RssSampler(FileChannel.open(path));
+            RssSampler s = new RssSampler(status);
             Thread t = new Thread(() -> {
                 while (true) {
                     s.sample();
@@ -895,50 +891,14 @@ public final class LlmDecodeBenchmark {
             return s;
         }
 
-        private synchronized long read(byte[] field) {
-            fill();
-            return field(field);
-        }
-
-        private void fill() {
-            buf.clear();
-            try {
-                long pos = 0;
-                int n;
-                while (buf.hasRemaining() && (n = status.read(buf, pos)) > 0) {
-                    pos += n;
-                }
-            } catch (IOException e) {
-                buf.limit(0);
-                return;
+        void sample() {
+            long anon;
+            long file;
+            synchronized (status) {
+                status.refresh();
+                anon = status.field(ProcStatus.RSS_ANON);
+                file = status.field(ProcStatus.RSS_FILE);
             }
-            buf.flip();
-        }
-
-        /** The kB number after {@code field} at the start of a line of the buffer, -1 if absent. */
-        private long field(byte[] field) {
-            byte[] a = buf.array();
-            int end = buf.limit();
-            for (int i = 0; i + field.length <= end; i++) {
-                if ((i == 0 || a[i - 1] == '\n') && Arrays.equals(a, i, i + field.length, field, 0, field.length)) {
-                    long v = 0;
-                    int j = i + field.length;
-                    while (j < end && (a[j] == ' ' || a[j] == '\t')) {
-                        j++;
-                    }
-                    while (j < end && a[j] >= '0' && a[j] <= '9') {
-                        v = v * 10 + (a[j++] - '0');
-                    }
-                    return v;
-                }
-            }
-            return -1;
-        }
-
-        synchronized void sample() {
-            fill();
-            long anon = field(ANON);
-            long file = field(FILE);
             maxAnon = Math.max(maxAnon, anon);
             if (anon + file > maxSum) {
                 maxSum = anon + file;
@@ -953,27 +913,85 @@ public final class LlmDecodeBenchmark {
         }
     }
 
-    /** A kB field of /proc/self/status (VmRSS, VmHWM), -1 where there is none (not Linux). */
-    static long procStatus(String field) {
-        return procStatus(new String[] {field})[0];
-    }
+    /**
+     * /proc/self/status read into one reused buffer, its kB fields parsed in place. The RSS sampler reads it every 20 ms
+     * and must not allocate, or the Java heap it measures grows with its own garbage (reading the file as lines and
+     * parsing with a regex was a quarter of the child's allocation, 34 MB over a run, by JFR).
+     */
+    static final class ProcStatus implements AutoCloseable {
+        static final byte[] RSS_ANON = fieldName("RssAnon");
+        static final byte[] RSS_FILE = fieldName("RssFile");
 
-    /** Several kB fields of /proc/self/status from one read of it, -1 for each one there is not. */
-    static long[] procStatus(String... fields) {
-        long[] kb = new long[fields.length];
-        Arrays.fill(kb, -1);
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                for (int i = 0; i < fields.length; i++) {
-                    if (line.startsWith(fields[i] + ":")) {
-                        kb[i] = Long.parseLong(line.replaceAll("[^0-9]", ""));
+        private final FileChannel channel;
+        private final ByteBuffer buf = ByteBuffer.allocate(8192);
+
+        private ProcStatus(FileChannel channel) {
+            this.channel = channel;
+        }
+
+        static byte[] fieldName(String field) {
+            return (field + ":").getBytes(StandardCharsets.US_ASCII);
+        }
+
+        /** Null where there is no /proc/self/status (not Linux). */
+        static ProcStatus open() throws IOException {
+            Path path = Path.of("/proc/self/status");
+            return Files.isReadable(path) ? new ProcStatus(FileChannel.open(path)) : null;
+        }
+
+        /** Reads the file again (from offset 0; /proc files are generated on each read). */
+        void refresh() {
+            buf.clear();
+            try {
+                long pos = 0;
+                int n;
+                while (buf.hasRemaining() && (n = channel.read(buf, pos)) > 0) {
+                    pos += n;
+                }
+            } catch (IOException e) {
+                buf.limit(0);
+                return;
+            }
+            buf.flip();
+        }
+
+        /** The kB number after {@code name} (see {@link #fieldName}) at the start of a line, -1 if absent. */
+        long field(byte[] name) {
+            byte[] a = buf.array();
+            int end = buf.limit();
+            for (int i = 0; i + name.length <= end; i++) {
+                if ((i == 0 || a[i - 1] == '\n') && Arrays.equals(a, i, i + name.length, name, 0, name.length)) {
+                    long v = 0;
+                    int j = i + name.length;
+                    while (j < end && (a[j] == ' ' || a[j] == '\t')) {
+                        j++;
                     }
+                    while (j < end && a[j] >= '0' && a[j] <= '9') {
+                        v = v * 10 + (a[j++] - '0');
+                    }
+                    return v;
                 }
             }
-        } catch (IOException e) {
-            // not Linux
+            return -1;
         }
-        return kb;
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
+        }
+    }
+
+    /** A kB field of /proc/self/status (VmRSS, VmHWM), -1 where there is none (not Linux). */
+    static long procStatus(String field) {
+        try (ProcStatus s = ProcStatus.open()) {
+            if (s == null) {
+                return -1;
+            }
+            s.refresh();
+            return s.field(ProcStatus.fieldName(field));
+        } catch (IOException e) {
+            return -1;
+        }
     }
 
     static String loadAverage() {

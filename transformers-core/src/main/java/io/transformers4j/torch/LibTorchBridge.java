@@ -408,8 +408,8 @@ final class LibTorchBridge {
     }
 
     /**
-     * {@link TorchOps#isContiguous(long[], long[])} of the tensor, read in place (no arrays made): row-major strides,
-     * size-1 dimensions ignored.
+     * Whether the tensor is row-major contiguous, ignoring the strides of size-1 axes (LibTorch leaves them arbitrary
+     * in views); its sizes and strides are read in place (no arrays made): the kernels check every operand this way.
      */
     boolean isContiguous(long handle) {
         int dim = dim(handle);

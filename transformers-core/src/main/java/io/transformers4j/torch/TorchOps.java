@@ -236,7 +236,7 @@ public final class TorchOps {
         long[] xs = b.sizes(hx);
         long[] ws = b.sizes(hw);
         if (xs.length == 0 || ws.length != 1 || ws[0] != xs[xs.length - 1] || b.strides(hw)[0] != 1
-                || !isContiguous(xs, b.strides(hx))) {
+                || !b.isContiguous(hx)) {
             return null;
         }
         long n = xs[xs.length - 1];
@@ -597,18 +597,6 @@ public final class TorchOps {
             throw new IllegalStateException(fn + ": " + arg + " is closed");
         }
         return p;
-    }
-
-    /** Row-major contiguous, ignoring the strides of size-1 axes (LibTorch leaves them arbitrary in views). */
-    static boolean isContiguous(long[] sizes, long[] strides) {
-        long expected = 1;
-        for (int i = sizes.length - 1; i >= 0; i--) {
-            if (sizes[i] != 1 && strides[i] != expected) {
-                return false;
-            }
-            expected *= sizes[i];
-        }
-        return true;
     }
 
     private static PtNDManager ptManager(NDManager manager, String fn) {
