@@ -8,22 +8,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.transformers4j.config.PretrainedConfig;
-import io.transformers4j.generation.Cache;
 import io.transformers4j.generation.GenerateArgs;
 import io.transformers4j.generation.GenerationConfig;
 import io.transformers4j.generation.StaticCache;
 import io.transformers4j.modeling.ModelInputs;
 import io.transformers4j.modeling.PreTrainedModel;
+import io.transformers4j.models.testing.StaticCacheSteps;
 import io.transformers4j.modeling.outputs.CausalLMOutputWithPast;
 import io.transformers4j.torch.FusedDecoderLayer;
 import io.transformers4j.torch.Torch;
-import io.transformers4j.torch.TorchOps;
-import io.transformers4j.weights.DType;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,36 +66,8 @@ class LlamaFusedDecoderLayerTest {
                 Device.cpu());
     }
 
-    /**
-     * Per step, the float32 logits of a prompt forward then of greedy one-token steps on a static cache; then the
-     * cache's key and value buffers.
-     */
     private static List<float[]> decode(LlamaForCausalLM model, NDManager m, int steps) {
-        List<float[]> out = new ArrayList<>();
-        try (StaticCache cache = (StaticCache) model.newCache("static", 1, 24)) {
-            NDArray ids = m.create(PROMPT, new Shape(1, PROMPT.length));
-            NDArray positions = m.arange(0, PROMPT.length, 1, DataType.INT64);
-            for (int s = 0; s <= steps; s++) {
-                try (NDScope scope = new NDScope()) {
-                    CausalLMOutputWithPast o = model.forward(ModelInputs.builder().inputIds(ids)
-                            .set("past_key_values", cache).set("cache_position", positions).useCache(true).build());
-                    NDArray last = o.logits().get(":, -1, :");
-                    out.add(last.toFloatArray());
-                    long next = last.argMax(-1).getLong();
-                    long pos = PROMPT.length + s;
-                    ids = m.create(new long[] {next}, new Shape(1, 1));
-                    positions = m.create(new long[] {pos});
-                    NDScope.unregister(ids, positions);
-                }
-            }
-            for (int l = 0; l < cache.numLayers(); l++) {
-                Cache.KeyValue kv = cache.get(l);
-                out.add(TorchOps.toDType(kv.key(), DType.F32).toFloatArray());
-                out.add(TorchOps.toDType(kv.value(), DType.F32).toFloatArray());
-            }
-            assertEquals(PROMPT.length + steps, cache.getSeqLength(0), "tokens the cache holds");
-        }
-        return out;
+        return StaticCacheSteps.decode(model, m, PROMPT, steps);
     }
 
     @ParameterizedTest(name = "kv_heads={0} intermediate={1}")

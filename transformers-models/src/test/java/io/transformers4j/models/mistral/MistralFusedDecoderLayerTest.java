@@ -8,22 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.transformers4j.config.PretrainedConfig;
-import io.transformers4j.generation.Cache;
 import io.transformers4j.generation.GenerateArgs;
 import io.transformers4j.generation.GenerationConfig;
-import io.transformers4j.generation.StaticCache;
-import io.transformers4j.modeling.ModelInputs;
 import io.transformers4j.modeling.PreTrainedModel;
-import io.transformers4j.modeling.outputs.CausalLMOutputWithPast;
+import io.transformers4j.models.testing.StaticCacheSteps;
 import io.transformers4j.torch.FusedDecoderLayer;
 import io.transformers4j.torch.Torch;
-import io.transformers4j.torch.TorchOps;
-import io.transformers4j.weights.DType;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -71,30 +63,8 @@ class MistralFusedDecoderLayerTest {
                 3, Device.cpu());
     }
 
-    /** Per step the float32 logits of the prompt, then of greedy one-token steps; then the cache buffers. */
     private static List<float[]> decode(MistralForCausalLM model, NDManager m, int steps) {
-        List<float[]> out = new ArrayList<>();
-        try (StaticCache cache = (StaticCache) model.newCache("static", 1, 24)) {
-            NDArray ids = m.create(PROMPT, new Shape(1, PROMPT.length));
-            NDArray positions = m.arange(0, PROMPT.length, 1, DataType.INT64);
-            for (int s = 0; s <= steps; s++) {
-                try (NDScope scope = new NDScope()) {
-                    CausalLMOutputWithPast o = model.forward(ModelInputs.builder().inputIds(ids)
-                            .set("past_key_values", cache).set("cache_position", positions).useCache(true).build());
-                    NDArray last = o.logits().get(":, -1, :");
-                    out.add(last.toFloatArray());
-                    ids = m.create(new long[] {last.argMax(-1).getLong()}, new Shape(1, 1));
-                    positions = m.create(new long[] {PROMPT.length + s});
-                    NDScope.unregister(ids, positions);
-                }
-            }
-            for (int l = 0; l < cache.numLayers(); l++) {
-                Cache.KeyValue kv = cache.get(l);
-                out.add(TorchOps.toDType(kv.key(), DType.F32).toFloatArray());
-                out.add(TorchOps.toDType(kv.value(), DType.F32).toFloatArray());
-            }
-        }
-        return out;
+        return StaticCacheSteps.decode(model, m, PROMPT, steps);
     }
 
     private static List<float[]> opByOp(MistralForCausalLM model, NDManager m, int steps) {
